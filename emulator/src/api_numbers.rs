@@ -1,0 +1,243 @@
+//! Numbers and application set-up: `/v2/phone_numbers`, `/v2/available_phone_numbers`,
+//! `/v2/number_orders`, `/v2/call_control_applications`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::api::{is_e164, opt_str, page_params, paged, parse_body};
+use crate::error::{ApiError, ApiResult};
+use crate::state::Inner;
+use crate::webhook::rfc3339;
+
+type S = State<Arc<Inner>>;
+type Q = Query<HashMap<String, String>>;
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+pub async fn list_owned(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let (page, size) = page_params(&q)?;
+    let want = q.get("filter[phone_number]").map(|f| digits(f));
+    if want.as_ref().is_some_and(|w| w.len() < 3) {
+        return Err(ApiError::invalid_value(
+            "filter[phone_number]",
+            "filter[phone_number] needs at least 3 digits.",
+        )
+        .param("filter[phone_number]"));
+    }
+    let st = inner.lock();
+    let items = st
+        .numbers
+        .owned
+        .iter()
+        .filter(|n| {
+            want.as_ref()
+                .is_none_or(|w| digits(&n.phone_number).contains(w))
+        })
+        .filter(|n| {
+            q.get("filter[connection_id]")
+                .is_none_or(|c| n.connection_id.as_deref() == Some(c))
+        })
+        // Every owned number in the emulator is active.
+        .filter(|_| q.get("filter[status]").is_none_or(|s| s == "active"))
+        .map(|n| n.json())
+        .collect();
+    Ok(Json(paged(items, page, size)))
+}
+
+pub async fn search_available(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let limit = match q.get("filter[limit]") {
+        None => 50,
+        Some(l) => l.parse::<usize>().ok().filter(|l| *l >= 1).ok_or_else(|| {
+            ApiError::out_of_range("filter[limit]", "filter[limit] must be a positive integer.")
+                .param("filter[limit]")
+        })?,
+    };
+    let country = q
+        .get("filter[country_code]")
+        .map(|c| c.to_ascii_uppercase());
+    let ndc = q.get("filter[national_destination_code]");
+    let contains = q.get("filter[phone_number][contains]").map(|s| digits(s));
+    let starts = q
+        .get("filter[phone_number][starts_with]")
+        .map(|s| digits(s));
+    let ends = q.get("filter[phone_number][ends_with]").map(|s| digits(s));
+    let region = q
+        .get("filter[administrative_area]")
+        .map(|s| s.to_ascii_uppercase());
+    let locality = q.get("filter[locality]").map(|s| s.to_ascii_lowercase());
+    let st = inner.lock();
+    let items: Vec<Value> = st
+        .numbers
+        .available
+        .iter()
+        .filter(|a| country.as_ref().is_none_or(|c| c == a.country))
+        .filter(|a| ndc.is_none_or(|n| *n == a.ndc))
+        .filter(|a| {
+            // Telnyx matches against the national number; +1 numbers have 10 digits.
+            let national = &digits(&a.phone_number)[1..];
+            contains
+                .as_ref()
+                .is_none_or(|c| national.contains(c.as_str()))
+                && starts
+                    .as_ref()
+                    .is_none_or(|s| national.starts_with(s.as_str()))
+                && ends.as_ref().is_none_or(|e| national.ends_with(e.as_str()))
+        })
+        .filter(|a| region.as_ref().is_none_or(|r| r == a.region))
+        .filter(|a| {
+            locality
+                .as_ref()
+                .is_none_or(|l| *l == a.locality.to_ascii_lowercase())
+        })
+        .take(limit)
+        .map(|a| a.json())
+        .collect();
+    let total = items.len();
+    Ok(Json(json!({
+        "data": items,
+        "meta": {"total_results": total, "best_effort_results": 0},
+    })))
+}
+
+pub async fn create_order(State(inner): S, bytes: Bytes) -> ApiResult<Json<Value>> {
+    let b = parse_body(&bytes)?;
+    let list = match b.get("phone_numbers") {
+        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+        _ => return Err(ApiError::missing("phone_numbers")),
+    };
+    let connection_id = opt_str(&b, "connection_id")?;
+    if connection_id
+        .as_ref()
+        .is_some_and(|c| *c != inner.config.connection_id)
+    {
+        return Err(ApiError::invalid_value(
+            "connection_id",
+            "Unknown connection_id.",
+        ));
+    }
+    let mut wanted = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let field = format!("phone_numbers/{i}/phone_number");
+        let p = item
+            .get("phone_number")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ApiError::missing(&field))?;
+        if !is_e164(p) {
+            return Err(ApiError::not_e164(&field));
+        }
+        wanted.push((field, p.to_string()));
+    }
+    let mut st = inner.lock();
+    for (field, p) in &wanted {
+        if !st.numbers.available.iter().any(|a| a.phone_number == *p) {
+            return Err(ApiError::invalid_value(
+                field,
+                format!("{p} is not available for purchase."),
+            ));
+        }
+    }
+    let mut items = Vec::new();
+    for (_, p) in &wanted {
+        st.numbers.available.retain(|a| a.phone_number != *p);
+        let n = st.numbers.add_owned(p, connection_id.clone());
+        items.push(json!({
+            "id": n.id,
+            "phone_number": p,
+            "status": "success",
+            "requirements_met": true,
+            "regulatory_requirements": [],
+        }));
+    }
+    let now = rfc3339(Utc::now());
+    let order = json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "record_type": "number_order",
+        "status": "success",
+        "phone_numbers": items,
+        "phone_numbers_count": items.len(),
+        "connection_id": connection_id,
+        "messaging_profile_id": opt_str(&b, "messaging_profile_id")?,
+        "billing_group_id": opt_str(&b, "billing_group_id")?,
+        "customer_reference": opt_str(&b, "customer_reference")?,
+        "requirements_met": true,
+        "sub_number_orders_ids": [],
+        "created_at": now,
+        "updated_at": now,
+    });
+    let id = order["id"].as_str().unwrap_or_default().to_string();
+    st.numbers.orders.insert(id, order.clone());
+    Ok(Json(json!({ "data": order })))
+}
+
+pub async fn list_orders(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let (page, size) = page_params(&q)?;
+    let st = inner.lock();
+    let mut items: Vec<Value> = st.numbers.orders.values().cloned().collect();
+    items.sort_by(|a, b| a["created_at"].as_str().cmp(&b["created_at"].as_str()));
+    Ok(Json(paged(items, page, size)))
+}
+
+pub async fn get_order(State(inner): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let st = inner.lock();
+    let o = st
+        .numbers
+        .orders
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found("number order"))?;
+    Ok(Json(json!({ "data": o })))
+}
+
+fn app_json(inner: &Inner) -> Value {
+    let c = &inner.config;
+    json!({
+        "id": c.connection_id,
+        "record_type": "call_control_application",
+        "application_name": "Telnyx emulator",
+        "active": true,
+        "webhook_event_url": c.app_webhook_url,
+        "webhook_event_failover_url": c.failover_webhook_url,
+        "webhook_api_version": "2",
+        "webhook_timeout_secs": c.webhook_timeout.as_secs().min(30),
+        "first_command_timeout": false,
+        "first_command_timeout_secs": 30,
+        "dtmf_type": "RFC 2833",
+        "anchorsite_override": "Latency",
+        "call_cost_in_webhooks": c.call_cost_in_webhooks,
+        "redact_dtmf_debug_logging": false,
+        "inbound": {"channel_limit": null, "sip_subdomain": null, "shaken_stir_enabled": false},
+        "outbound": {"channel_limit": null, "outbound_voice_profile_id": "1700000000000000002"},
+        "tags": [],
+        "created_at": "2025-01-01T00:00:00.000000Z",
+        "updated_at": "2025-01-01T00:00:00.000000Z",
+    })
+}
+
+pub async fn list_apps(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let (page, size) = page_params(&q)?;
+    let app = app_json(&inner);
+    let keep = q.get("filter[application_name][contains]").is_none_or(|f| {
+        app["application_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase()
+            .contains(&f.to_lowercase())
+    });
+    let items = if keep { vec![app] } else { vec![] };
+    Ok(Json(paged(items, page, size)))
+}
+
+pub async fn get_app(State(inner): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    if id != inner.config.connection_id {
+        return Err(ApiError::not_found("call control application"));
+    }
+    Ok(Json(json!({ "data": app_json(&inner) })))
+}

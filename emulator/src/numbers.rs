@@ -1,0 +1,135 @@
+use std::collections::HashMap;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::webhook::rfc3339;
+
+#[derive(Clone, Debug)]
+pub struct OwnedNumber {
+    pub id: String,
+    pub phone_number: String,
+    pub connection_id: Option<String>,
+    pub purchased_at: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Available {
+    pub phone_number: String,
+    pub country: &'static str,
+    pub ndc: String,
+    pub region: &'static str,
+    pub locality: &'static str,
+}
+
+#[derive(Default)]
+pub struct Numbers {
+    pub owned: Vec<OwnedNumber>,
+    pub available: Vec<Available>,
+    pub orders: HashMap<String, Value>,
+    next_id: u64,
+}
+
+/// Area codes offered by the number search: (country, NPA, state/province, city).
+const POOL: &[(&str, &str, &str, &str)] = &[
+    ("US", "212", "NY", "New York"),
+    ("US", "312", "IL", "Chicago"),
+    ("US", "415", "CA", "San Francisco"),
+    ("US", "512", "TX", "Austin"),
+    ("US", "617", "MA", "Boston"),
+    ("US", "646", "NY", "New York"),
+    ("CA", "416", "ON", "Toronto"),
+    ("CA", "604", "BC", "Vancouver"),
+];
+
+/// Owned at start so the demo has caller IDs: +1 NPA 555-02xx.
+pub const SEEDED_OWNED: &[&str] = &[
+    "+13125550201",
+    "+13125550202",
+    "+14155550203",
+    "+12125550204",
+];
+
+impl Numbers {
+    pub fn seeded(connection_id: &str) -> Numbers {
+        let mut n = Numbers {
+            next_id: 1_000_000_000_000_000_000,
+            ..Numbers::default()
+        };
+        for p in SEEDED_OWNED {
+            n.add_owned(p, Some(connection_id.to_string()));
+        }
+        for (country, ndc, region, locality) in POOL {
+            for i in 0..10 {
+                n.available.push(Available {
+                    phone_number: format!("+1{ndc}55503{i:02}"),
+                    country,
+                    ndc: ndc.to_string(),
+                    region,
+                    locality,
+                });
+            }
+        }
+        n
+    }
+
+    pub fn next_id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    pub fn add_owned(&mut self, phone: &str, connection_id: Option<String>) -> OwnedNumber {
+        let n = OwnedNumber {
+            id: self.next_id(),
+            phone_number: phone.to_string(),
+            connection_id,
+            purchased_at: rfc3339(Utc::now()),
+        };
+        self.owned.push(n.clone());
+        n
+    }
+}
+
+impl OwnedNumber {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "record_type": "phone_number",
+            "phone_number": self.phone_number,
+            "status": "active",
+            "connection_id": self.connection_id,
+            "connection_name": self.connection_id.as_ref().map(|_| "emulator"),
+            "phone_number_type": "local",
+            "country_iso_alpha2": "US",
+            "tags": [],
+            "billing_group_id": null,
+            "messaging_profile_id": null,
+            "emergency_enabled": false,
+            "purchased_at": self.purchased_at,
+            "created_at": self.purchased_at,
+            "updated_at": self.purchased_at,
+        })
+    }
+}
+
+impl Available {
+    pub fn json(&self) -> Value {
+        json!({
+            "record_type": "available_phone_number",
+            "phone_number": self.phone_number,
+            "vanity_format": null,
+            "best_effort": false,
+            "quickship": true,
+            "reservable": true,
+            "features": [{"name": "voice"}, {"name": "sms"}],
+            "cost_information": {"currency": "USD", "monthly_cost": "1.00", "upfront_cost": "1.00"},
+            "region_information": [
+                {"region_type": "country_code", "region_name": self.country},
+                {"region_type": "state", "region_name": self.region},
+                {"region_type": "location", "region_name": self.locality},
+                {"region_type": "rate_center", "region_name": self.locality.to_uppercase()},
+            ],
+            "phone_number_type": "local",
+        })
+    }
+}

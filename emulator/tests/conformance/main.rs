@@ -1,0 +1,10 @@
+//! Conformance tests: the emulator over real HTTP, checked against the Telnyx reference.
+
+mod common;
+
+mod api;
+mod chaos;
+mod delivery;
+mod media;
+mod numbers;
+mod scenarios;

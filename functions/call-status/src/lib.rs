@@ -1,0 +1,51 @@
+//! `GET /api/call-status/status/{call_id}`: the live view the softphone polls every second.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use shared::ApiError;
+use shared::http::CallIdPath;
+use shared::ports::{CallStore, SharedClock};
+use shared::view::CallView;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct StatusState {
+    pub calls: Arc<dyn CallStore>,
+    pub clock: SharedClock,
+}
+
+impl StatusState {
+    pub async fn from_wiring(
+        wiring: &shared::wiring::Wiring,
+    ) -> Result<Self, shared::wiring::WiringError> {
+        Ok(Self {
+            calls: wiring.store().await?,
+            clock: wiring.clock.clone(),
+        })
+    }
+}
+
+pub fn router(state: StatusState) -> Router {
+    Router::new()
+        .route("/api/call-status/status/{call_id}", get(status))
+        .route("/api/health", get(health))
+        .with_state(state)
+}
+
+/// Liveness for load balancers and the local stack; touches nothing.
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn status(
+    State(state): State<StatusState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    let call = state
+        .calls
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+    Ok(Json(CallView::new(&call, None, state.clock.now())))
+}

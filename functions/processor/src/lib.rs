@@ -1,0 +1,157 @@
+//! The event processor: applies queued Telnyx events to calls. Safe under at-least-once,
+//! unordered delivery: every event is kept once in the event log (by Telnyx's `data.id`) and
+//! joined into its call with `Call::apply`, which is idempotent and order-independent.
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::Duration;
+use domain::Call;
+use shared::adapters::memory_queue::MessageHandler;
+use shared::ports::{
+    CallStore, EventLog, EventRecord, QueuedEvent, Recorded, SharedClock, StoreError,
+};
+use shared::telnyx::parse_event;
+use std::sync::Arc;
+
+/// How long an event naming an unknown call_control_id is retried: the dial answer that stores
+/// the id may still be in flight. Older unknown events are not ours (e.g. another app's legs).
+const UNMATCHED_GRACE_SECS: i64 = 30;
+
+#[derive(Clone)]
+pub struct Processor {
+    pub calls: Arc<dyn CallStore>,
+    pub events: Arc<dyn EventLog>,
+    pub clock: SharedClock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processed {
+    Applied,
+    /// Seen before: re-applied (a no-op by construction) so a half-finished earlier attempt
+    /// still completes.
+    Duplicate,
+    /// Kept in the log; it belongs to no call of ours.
+    Unmatched,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Never processable (not a Telnyx envelope): after the queue's receive limit it lands in
+    /// the dead-letter queue for a person to look at.
+    #[error("poison message: {0}")]
+    Poison(String),
+    /// Worth retrying: the store is down, or the call is not known yet.
+    #[error("retry later: {0}")]
+    Retry(String),
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(e: StoreError) -> Self {
+        Self::Retry(e.to_string())
+    }
+}
+
+impl Processor {
+    pub async fn from_wiring(
+        wiring: &shared::wiring::Wiring,
+    ) -> Result<Self, shared::wiring::WiringError> {
+        let store = wiring.store().await?;
+        Ok(Self {
+            calls: store.clone(),
+            events: store,
+            clock: wiring.clock.clone(),
+        })
+    }
+
+    pub async fn process(&self, message: &QueuedEvent) -> Result<Processed, ProcessError> {
+        let parsed = parse_event(&message.body).map_err(|e| ProcessError::Poison(e.to_string()))?;
+        let call_id = match (parsed.call_id, &parsed.call_control_id) {
+            (Some(id), _) => Some(id),
+            (None, Some(ccid)) => self
+                .calls
+                .find_by_call_control_id(ccid)
+                .await?
+                .map(|c| c.id),
+            (None, None) => None,
+        };
+        if call_id.is_none()
+            && parsed.event.is_some()
+            && self.clock.now() - message.received_at < Duration::seconds(UNMATCHED_GRACE_SECS)
+        {
+            return Err(ProcessError::Retry(format!(
+                "{} names no known call yet",
+                parsed.event_type
+            )));
+        }
+        let recorded = self
+            .events
+            .record(&EventRecord {
+                event_id: parsed.event_id.clone(),
+                event_type: parsed.event_type.clone(),
+                call_id,
+                call_control_id: parsed.call_control_id.clone(),
+                occurred_at: parsed.occurred_at,
+                received_at: message.received_at,
+                attempt: parsed.attempt,
+                deliveries: 1,
+                raw: message.body.clone(),
+            })
+            .await?;
+        let (Some(id), Some(event)) = (call_id, parsed.event) else {
+            tracing::info!(event_type = %parsed.event_type, "event kept, no call to apply it to");
+            return Ok(Processed::Unmatched);
+        };
+        let applied = self
+            .calls
+            .update(id, &|call: &mut Call| call.apply(&event))
+            .await?;
+        if applied.is_none() {
+            tracing::info!(call_id = %id, event_type = %parsed.event_type, "event for an unknown call kept");
+            return Ok(Processed::Unmatched);
+        }
+        Ok(match recorded {
+            Recorded::New => Processed::Applied,
+            Recorded::Duplicate => Processed::Duplicate,
+        })
+    }
+
+    /// The SQS Lambda entry point: messages are independent, so one failure is reported alone
+    /// (`batchItemFailures`) and only it is redelivered.
+    pub async fn handle_sqs(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for record in event.records {
+            let id = record.message_id.clone().unwrap_or_default();
+            let span = tracing::info_span!("sqs_message", message_id = %id);
+            let _entered = span.enter();
+            let result = match record
+                .body
+                .as_deref()
+                .map(serde_json::from_str::<QueuedEvent>)
+            {
+                Some(Ok(message)) => self.process(&message).await.map(|_| ()),
+                Some(Err(e)) => Err(ProcessError::Poison(format!("not a queued event: {e}"))),
+                None => Err(ProcessError::Poison("empty message".into())),
+            };
+            if let Err(e) = result {
+                match &e {
+                    ProcessError::Poison(_) => tracing::error!(error = %e, "message failed"),
+                    ProcessError::Retry(_) => tracing::warn!(error = %e, "message will be retried"),
+                }
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+}
+
+#[async_trait]
+impl MessageHandler for Processor {
+    async fn handle(&self, event: &QueuedEvent) -> Result<(), String> {
+        self.process(event)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,51 @@
+//! `cargo run -p local`: the whole product on one machine, no accounts needed.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    shared::telemetry::init();
+    let stack = match local::Settings::from_env() {
+        Ok(settings) => local::Stack::start(settings).await,
+        Err(e) => Err(e),
+    };
+    let stack = match stack {
+        Ok(stack) => stack,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ui = match &stack.frontend {
+        Some(_) => format!("Open {}/ in your browser.", stack.url),
+        None => "The web UI is not built (run ./scripts/run.sh to build it); the API works.".into(),
+    };
+    // The first line is read by tests and scripts: keep its shape. A closed stdout (a script
+    // that stopped reading) must not take the server down, so write errors are ignored.
+    let banner = format!(
+        "Dialer running at {url}\n{ui}\nTelnyx emulator at {emulator} (public key {key})\n\
+         Try: curl -s -X POST {url}/api/telnyx/dial -H 'content-type: application/json' \
+         -d '{{\"to_number\":\"+1 212 555 0100\",\"from_number\":\"+1 312 555 0201\"}}'\n",
+        url = stack.url,
+        emulator = stack.emulator.base_url(),
+        key = stack.emulator.public_key_base64(),
+    );
+    let mut out = std::io::stdout();
+    let _ = std::io::Write::write_all(&mut out, banner.as_bytes());
+    let _ = std::io::Write::flush(&mut out);
+    tokio::select! {
+        _ = stack.wait() => {}
+        _ = shutdown_signal() => { eprintln!("Stopping."); }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,172 @@
+//! Test support: real adapters wherever possible (an in-memory SQLite store, the Telnyx emulator
+//! on a loopback port), plus a request helper for routers called in-process.
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use emulator::EmulatorConfig;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use shared::adapters::sqlite::SqliteStore;
+use shared::config::Secret;
+use shared::ports::{Clock, EventQueue, QueueError, QueuedEvent};
+use shared::telnyx::TelnyxHttp;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub use emulator::Emulator;
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem `code` of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+/// Sends one request to a router in-process.
+pub async fn call(router: &Router, method: Method, uri: &str, body: Option<&str>) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    let request = request
+        .body(Body::from(body.unwrap_or_default().to_string()))
+        .expect("request builds");
+    send(router, request).await
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> Answer {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("routers are infallible");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body reads")
+        .to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// A clock the test sets.
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(t: DateTime<Utc>) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(t)))
+    }
+
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// A queue that keeps what it is sent, and can be switched off to simulate an outage.
+#[derive(Default)]
+pub struct CollectingQueue {
+    pub sent: Mutex<Vec<QueuedEvent>>,
+    pub down: std::sync::atomic::AtomicBool,
+}
+
+impl CollectingQueue {
+    pub fn sent(&self) -> Vec<QueuedEvent> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl EventQueue for CollectingQueue {
+    async fn send(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(QueueError::Unavailable("switched off by the test".into()));
+        }
+        self.sent.lock().unwrap().push(event.clone());
+        Ok(())
+    }
+}
+
+/// The Telnyx emulator on a free loopback port, fast-forwarded for tests.
+pub async fn emulator(app_webhook_url: Option<String>) -> Emulator {
+    let config = EmulatorConfig {
+        time_scale: 0.05,
+        app_webhook_url,
+        ..EmulatorConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("loopback port");
+    Emulator::start(config, listener)
+        .await
+        .expect("emulator starts")
+}
+
+/// Our real Telnyx client pointed at the emulator.
+pub fn telnyx_client(emulator: &Emulator) -> Arc<TelnyxHttp> {
+    Arc::new(
+        TelnyxHttp::new(
+            &emulator.base_url(),
+            Secret::new(emulator.config().api_key.clone()),
+            emulator.config().connection_id.clone(),
+            None,
+        )
+        .expect("emulator URL parses"),
+    )
+}
+
+pub fn memory_store() -> SqliteStore {
+    SqliteStore::in_memory().expect("in-memory SQLite opens")
+}
+
+/// Polls `check` until it returns `Some`, failing the test after `deadline`.
+pub async fn eventually<T, F, Fut>(deadline: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = tokio::time::Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if start.elapsed() > deadline {
+            panic!("timed out after {deadline:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
