@@ -203,6 +203,52 @@ pub struct Call {
     pub on_hold: bool,
     pub speaker: bool,
     pub recording_active: bool,
+    /// A recording was asked for (at dial or with record_start): until Telnyx saves it, the
+    /// recording is "processing" rather than absent.
+    #[serde(default)]
+    pub recording_requested: bool,
+    /// Holds and recording starts so far; part of each command's `command_id`, so a retried
+    /// request for the same transition can never act twice at Telnyx.
+    #[serde(default)]
+    pub holds: u32,
+    #[serde(default)]
+    pub recordings_started: u32,
+
+    // What the team wrote about the call afterwards (PATCH /api/calls/{id}).
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingState {
+    /// Asked for; Telnyx records (from answer).
+    Recording,
+    /// The call ended; Telnyx has not delivered the file yet.
+    Processing,
+    Available,
+    Failed,
+}
+
+impl RecordingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recording => "recording",
+            Self::Processing => "processing",
+            Self::Available => "available",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Why a control cannot be used on a call right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlRefusal {
+    /// Still dialing or ringing: media controls need an answered call.
+    NotActive,
+    AlreadyEnded,
 }
 
 /// Which controls make sense for the call right now.
@@ -271,6 +317,11 @@ impl Call {
             on_hold: false,
             speaker: false,
             recording_active: false,
+            recording_requested: false,
+            holds: 0,
+            recordings_started: 0,
+            notes: None,
+            tags: Vec::new(),
         }
     }
 
@@ -445,6 +496,32 @@ impl Call {
             dtmf: talking,
             record_start: talking && !self.recording_active,
             record_stop: talking && self.recording_active,
+        }
+    }
+
+    /// Whether a control may be used now: `Err` says why not, in the API's terms.
+    pub fn check_control(&self, needs_answer: bool) -> Result<(), ControlRefusal> {
+        match self.status() {
+            CallStatus::Ended => Err(ControlRefusal::AlreadyEnded),
+            CallStatus::Active => Ok(()),
+            _ if needs_answer => Err(ControlRefusal::NotActive),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where the call's recording stands; `None` when nothing is or will be recorded.
+    pub fn recording_state(&self) -> Option<RecordingState> {
+        if self.latest_recording().is_some() {
+            Some(RecordingState::Available)
+        } else if self.recording_error.is_some() {
+            Some(RecordingState::Failed)
+        } else if !self.recording_requested || self.answered.is_none() && self.is_ended() {
+            // Telnyx records from answer: an unanswered call never has a recording.
+            None
+        } else if self.is_ended() {
+            Some(RecordingState::Processing)
+        } else {
+            Some(RecordingState::Recording)
         }
     }
 

@@ -2,12 +2,22 @@
 //! a Telnyx event changes a call. Nothing here performs I/O, so every rule is unit-testable.
 
 pub mod call;
+pub mod contact;
+pub mod cost;
+pub mod csv;
 pub mod event;
+pub mod history;
+pub mod import;
 pub mod phone;
+pub mod policy;
+pub mod settings;
+pub mod user;
 
 pub use call::{
-    AnsweredBy, Call, CallControls, CallId, CallStatus, DialFailure, Hangup, Outcome, Recording,
-    TelnyxLeg,
+    AnsweredBy, Call, CallControls, CallId, CallStatus, ControlRefusal, DialFailure, Hangup,
+    Outcome, Recording, RecordingState, TelnyxLeg,
 };
+pub use contact::{Contact, ContactDraft, ContactInput, SearchTerms};
 pub use event::{CallEvent, CallEventKind};
-pub use phone::{PhoneError, PhoneNumber};
+pub use history::{CallFacts, HistoryStatus, Summary, Tally};
+pub use phone::{NumberKind, PhoneError, PhoneNumber};

@@ -11,6 +11,22 @@ pub struct PhoneNumber {
     country: Option<String>,
 }
 
+/// The kind of line a number reaches, as far as numbering plans tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    /// Fixed line or mobile.
+    Geographic,
+    TollFree,
+    PremiumRate,
+    SharedCost,
+    Personal,
+    Voip,
+    Pager,
+    Uan,
+    Voicemail,
+    Unknown,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
     #[error("a phone number is required")]
@@ -80,6 +96,26 @@ impl PhoneNumber {
     /// ISO 3166 alpha-2 country of the number, when libphonenumber knows it.
     pub fn country(&self) -> Option<&str> {
         self.country.as_deref()
+    }
+
+    /// What kind of line libphonenumber says this is (premium rate, toll free, mobile, …).
+    pub fn kind(&self) -> NumberKind {
+        use phonenumber::Type;
+        let Ok(parsed) = phonenumber::parse(None, &self.e164) else {
+            return NumberKind::Unknown;
+        };
+        match parsed.number_type(&phonenumber::metadata::DATABASE) {
+            Type::FixedLine | Type::Mobile | Type::FixedLineOrMobile => NumberKind::Geographic,
+            Type::TollFree => NumberKind::TollFree,
+            Type::PremiumRate => NumberKind::PremiumRate,
+            Type::SharedCost => NumberKind::SharedCost,
+            Type::PersonalNumber => NumberKind::Personal,
+            Type::Voip => NumberKind::Voip,
+            Type::Pager => NumberKind::Pager,
+            Type::Uan => NumberKind::Uan,
+            Type::Voicemail => NumberKind::Voicemail,
+            _ => NumberKind::Unknown,
+        }
     }
 
     /// The digits without the `+`, for fragment search.

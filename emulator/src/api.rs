@@ -61,7 +61,17 @@ pub fn v2_router(inner: Arc<Inner>) -> Router<Arc<Inner>> {
 }
 
 pub fn storage_router() -> Router<Arc<Inner>> {
-    Router::new().route("/storage/recordings/{file}", get(storage))
+    Router::new()
+        .route("/storage/recordings/{file}", get(storage))
+        .route("/media/hold-music.wav", get(hold_music))
+}
+
+/// A public media file, as a team would host its hold music for Telnyx to fetch: 20 s of tone.
+async fn hold_music() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "audio/wav")],
+        crate::audio::wav(20_000, 1),
+    )
 }
 
 async fn unknown_path() -> ApiError {

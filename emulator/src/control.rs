@@ -24,6 +24,7 @@ pub fn router() -> Router<Arc<Inner>> {
         .route("/emulator/info", get(info))
         .route("/emulator/requests", get(requests))
         .route("/emulator/deliveries", get(deliveries))
+        .route("/emulator/webhooks/test", post(test_webhook))
         .route("/emulator/reset", post(reset))
         .route("/emulator/calls", get(calls))
         .route("/emulator/calls/{id}", get(call))
@@ -208,4 +209,36 @@ async fn delete_scenario(State(inner): S, Path(number): Path<String>) -> StatusC
     } else {
         StatusCode::NOT_FOUND
     }
+}
+
+#[derive(Deserialize)]
+struct TestWebhook {
+    /// Where to send it; the application's webhook URL when absent.
+    url: Option<String>,
+}
+
+/// Sends one signed `webhook.test` event (no call) with the usual retries, so an application's
+/// "test webhook" button can check its URL and public key end to end. Not a Telnyx API
+/// *(emulator choice)*: the answer names the event, and its delivery attempts appear under
+/// `GET /emulator/deliveries?event_type=webhook.test`.
+async fn test_webhook(State(inner): S, body: Bytes) -> Response {
+    let req: TestWebhook = if body.is_empty() {
+        TestWebhook { url: None }
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
+        }
+    };
+    let ev = crate::webhook::Event::new(
+        "webhook.test",
+        json!({ "message": "Test event from the Telnyx emulator" }),
+    );
+    let event_id = ev.id.clone();
+    let target = crate::webhook::Target {
+        webhook_url: req.url,
+        ..crate::webhook::Target::default()
+    };
+    tokio::spawn(async move { crate::webhook::deliver(&inner, &target, &ev, false).await });
+    (StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))).into_response()
 }

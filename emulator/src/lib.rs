@@ -97,6 +97,11 @@ impl Emulator {
         self.inner.public_base.clone()
     }
 
+    /// A hold-music file this emulator serves publicly (for `HOLD_MUSIC_URL` in demos).
+    pub fn hold_music_url(&self) -> String {
+        format!("{}/media/hold-music.wav", self.inner.public_base)
+    }
+
     /// The webhook signing public key (32 raw bytes, base64): `TELNYX_PUBLIC_KEY`.
     pub fn public_key_base64(&self) -> String {
         STANDARD.encode(self.inner.signing_key.verifying_key().to_bytes())

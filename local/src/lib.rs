@@ -1,15 +1,25 @@
 //! The embedded default, composed: the same routers the Lambdas run, an SQLite file for the
 //! store, an in-process queue feeding the processor, the Telnyx emulator on its own port and the
 //! static frontend. No logic of its own lives here.
+//!
+//! With `MONGODB_URI` and `EVENTS_QUEUE_URL` set it runs as a *cloud rehearsal*: calls, events
+//! and commands go to MongoDB and webhooks through SQS, consumed by a poller that behaves like
+//! the Lambda event source mapping (`scripts/run-standins.sh` does this against local stand-ins).
 
 use axum::Router;
 use emulator::{Emulator, EmulatorConfig};
 use shared::Config;
 use shared::adapters::memory_queue::{InProcessQueue, QueueOptions};
+use shared::adapters::mongo::MongoStore;
 use shared::adapters::sqlite::SqliteStore;
+use shared::adapters::sqs::SqsQueue;
+use shared::adapters::sqs_poller::{PollerOptions, SqsPoller};
 use shared::config::Secret;
-use shared::ports::{SharedClock, SystemClock};
-use shared::telnyx::{TelnyxHttp, WebhookVerifier};
+use shared::ports::{EventQueue, SharedClock, SystemClock};
+use shared::telnyx::WebhookVerifier;
+use shared::telnyx::configured::{ConfiguredTelnyx, TelnyxDefaults};
+use shared::telnyx::numbers::CachedInventory;
+use shared::telnyx::probe::EmulatorProbe;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +39,8 @@ pub enum StartError {
     Store(#[from] shared::ports::StoreError),
     #[error("emulator: {0}")]
     Emulator(String),
+    #[error("event pipeline: {0}")]
+    Pipeline(String),
 }
 
 /// Where and how to run; read from the environment by [`Settings::from_env`].
@@ -75,7 +87,8 @@ pub struct Stack {
     pub url: String,
     pub addr: SocketAddr,
     pub emulator: Emulator,
-    pub queue: InProcessQueue,
+    pub events: EventPump,
+    /// The embedded file; in a rehearsal it still keeps what MongoDB does not (see [`EventPump`]).
     pub store: SqliteStore,
     pub frontend: Option<PathBuf>,
     server: tokio::task::JoinHandle<()>,
@@ -108,45 +121,121 @@ impl Stack {
         let config = &settings.config;
         let store = SqliteStore::open(&config.data_dir.join("dialer.sqlite3"))?;
         let clock: SharedClock = Arc::new(SystemClock);
-        let telnyx = Arc::new(
-            TelnyxHttp::new(
-                &emulator.base_url(),
-                Secret::new(emulator.config().api_key.clone()),
-                emulator.config().connection_id.clone(),
-                Some(webhook_url),
-            )
-            .map_err(|e| StartError::Emulator(e.to_string()))?,
-        );
+        // Every Telnyx request follows the key and connection saved through /api/settings; the
+        // emulator's own are the defaults.
+        let telnyx = Arc::new(ConfiguredTelnyx::new(
+            TelnyxDefaults {
+                api_base: emulator.base_url(),
+                api_key: Secret::new(emulator.config().api_key.clone()),
+                connection_id: emulator.config().connection_id.clone(),
+                webhook_url: Some(webhook_url.clone()),
+            },
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+        ));
+        let numbers = Arc::new(CachedInventory::new(
+            telnyx.clone(),
+            std::time::Duration::from_secs(30),
+        ));
         let calls = Arc::new(store.clone());
 
+        let rehearsal = Rehearsal::from_config(config).await?;
+        // Calls, their events and commands: MongoDB in a rehearsal, else the embedded file.
+        let pipeline: Arc<dyn shared::wiring::Store> = match &rehearsal {
+            Some(r) => Arc::new(r.store.clone()),
+            None => calls.clone(),
+        };
         let processor = processor::Processor {
-            calls: calls.clone(),
-            events: calls.clone(),
+            calls: pipeline.clone(),
+            events: pipeline.clone(),
             clock: clock.clone(),
         };
-        let queue = InProcessQueue::start(Arc::new(processor), QueueOptions::default());
+        let (queue, events) = EventPump::start(rehearsal, processor);
+        let commander = shared::commands::Commander {
+            telnyx: telnyx.clone(),
+            log: pipeline.clone(),
+            clock: clock.clone(),
+        };
 
         let api = Router::new()
             .merge(dial::router(dial::DialState {
-                calls: calls.clone(),
+                calls: pipeline.clone(),
                 telnyx: telnyx.clone(),
+                commander: commander.clone(),
                 clock: clock.clone(),
                 default_country: config.default_country.clone(),
                 ring_timeout_secs: config.ring_timeout_secs,
                 call_time_limit_secs: config.call_time_limit_secs,
+                policy: dial::DialPolicy {
+                    owned_numbers: numbers.clone(),
+                    extra_countries: config.allowed_countries.clone(),
+                    settings: calls.clone(),
+                    contacts: calls.clone(),
+                },
+            }))
+            .merge(contacts::router(contacts::ContactsState {
+                contacts: calls.clone(),
+                history: calls.clone(),
+                clock: clock.clone(),
+                default_country: config.default_country.clone(),
+                import_max_bytes: contacts::ContactsState::IMPORT_MAX_BYTES,
+                import_max_rows: contacts::ContactsState::IMPORT_MAX_ROWS,
+            }))
+            .merge(calls::router(
+                calls::HistoryState {
+                    calls: calls.clone(),
+                    history: calls.clone(),
+                    contacts: calls.clone(),
+                    clock: clock.clone(),
+                    default_country: config.default_country.clone(),
+                },
+                calls::DetailState {
+                    calls: pipeline.clone(),
+                    contacts: calls.clone(),
+                    events: pipeline.clone(),
+                    commands: pipeline.clone(),
+                    telnyx: telnyx.clone(),
+                    clock: clock.clone(),
+                },
+            ))
+            .merge(settings_fn::router(settings_fn::SettingsState {
+                settings: calls.clone(),
+                secrets: calls.clone(),
+                numbers: numbers.clone(),
+                probe: Arc::new(EmulatorProbe::new(&emulator.root_url())),
+                webhook_url: Some(webhook_url.clone()),
+                deployment_public_key: emulator.public_key_base64(),
+                deployment_connection_id: emulator.config().connection_id.clone(),
+                default_country: config.default_country.clone(),
+                probe_deadline: std::time::Duration::from_secs(5),
+                deployment_managed_secrets: false,
             }))
             .merge(hangup::router(hangup::HangupState {
-                calls: calls.clone(),
-                telnyx: telnyx.clone(),
+                calls: pipeline.clone(),
+                contacts: calls.clone(),
+                commander: commander.clone(),
                 clock: clock.clone(),
             }))
+            .merge(controls::router(controls::ControlsState {
+                calls: pipeline.clone(),
+                commander: commander.clone(),
+                clock: clock.clone(),
+                settings: calls.clone(),
+                contacts: calls.clone(),
+                default_hold_music_url: if config.hold_music_url.is_empty() {
+                    emulator.hold_music_url()
+                } else {
+                    config.hold_music_url.clone()
+                },
+            }))
             .merge(call_status::router(call_status::StatusState {
-                calls: calls.clone(),
+                calls: pipeline.clone(),
+                contacts: calls.clone(),
                 clock: clock.clone(),
             }))
             .merge(webhook::router(webhook::WebhookState {
                 verifier: WebhookVerifier::from_base64(&emulator.public_key_base64()),
-                queue: Arc::new(queue.clone()),
+                queue,
                 clock: clock.clone(),
             }));
 
@@ -177,7 +266,7 @@ impl Stack {
             url,
             addr,
             emulator,
-            queue,
+            events,
             store,
             frontend,
             server,
@@ -187,5 +276,82 @@ impl Stack {
     /// Serves until the task is stopped.
     pub async fn wait(self) {
         let _ = self.server.await;
+    }
+}
+
+/// The cloud adapters of a rehearsal.
+struct Rehearsal {
+    store: MongoStore,
+    queue: SqsQueue,
+}
+
+impl Rehearsal {
+    /// `Some` when both `MONGODB_URI` and `EVENTS_QUEUE_URL` are set; one without the other is a
+    /// mistake worth stopping for, not a half-cloud stack.
+    async fn from_config(config: &Config) -> Result<Option<Self>, StartError> {
+        match (&config.mongodb_uri, &config.events_queue_url) {
+            (None, None) => Ok(None),
+            (Some(_), Some(url)) => {
+                let wiring = shared::wiring::Wiring::new(config.clone());
+                let store = wiring
+                    .mongo()
+                    .await
+                    .map_err(|e| StartError::Pipeline(e.to_string()))?;
+                let queue = SqsQueue::from_env(url.clone()).await;
+                Ok(Some(Self { store, queue }))
+            }
+            _ => Err(StartError::Pipeline(
+                "set both MONGODB_URI and EVENTS_QUEUE_URL for a cloud rehearsal, or neither"
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// How webhooks reach the processor.
+///
+/// In a rehearsal, contacts, history, statistics and settings still use the embedded file: the
+/// MongoDB adapter keeps calls, events and commands only so far.
+pub enum EventPump {
+    /// The embedded default.
+    InProcess(InProcessQueue),
+    /// SQS, polled like the Lambda event source mapping (batches of up to 10, failed messages
+    /// left for redelivery after the queue's visibility timeout, then its dead-letter queue).
+    Sqs(SqsPoller),
+}
+
+impl EventPump {
+    fn start(
+        rehearsal: Option<Rehearsal>,
+        processor: processor::Processor,
+    ) -> (Arc<dyn EventQueue>, Self) {
+        match rehearsal {
+            None => {
+                let queue = InProcessQueue::start(Arc::new(processor), QueueOptions::default());
+                (Arc::new(queue.clone()), Self::InProcess(queue))
+            }
+            Some(r) => {
+                let poller = SqsPoller::start(
+                    r.queue.clone(),
+                    PollerOptions {
+                        concurrency: 4,
+                        ..PollerOptions::default()
+                    },
+                    move |batch| {
+                        let processor = processor.clone();
+                        async move { processor.handle_sqs(batch).await }
+                    },
+                );
+                (Arc::new(r.queue), Self::Sqs(poller))
+            }
+        }
+    }
+
+    /// One line for the start-up banner.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::InProcess(_) => "embedded (SQLite file, in-process queue)",
+            Self::Sqs(_) => "cloud rehearsal (MongoDB store, SQS queue polled like Lambda)",
+        }
     }
 }

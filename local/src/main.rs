@@ -22,11 +22,13 @@ async fn main() -> std::process::ExitCode {
     // that stopped reading) must not take the server down, so write errors are ignored.
     let banner = format!(
         "Dialer running at {url}\n{ui}\nTelnyx emulator at {emulator} (public key {key})\n\
+         Event pipeline: {pipeline}\n\
          Try: curl -s -X POST {url}/api/telnyx/dial -H 'content-type: application/json' \
          -d '{{\"to_number\":\"+1 212 555 0100\",\"from_number\":\"+1 312 555 0201\"}}'\n",
         url = stack.url,
         emulator = stack.emulator.base_url(),
         key = stack.emulator.public_key_base64(),
+        pipeline = stack.events.describe(),
     );
     let mut out = std::io::stdout();
     let _ = std::io::Write::write_all(&mut out, banner.as_bytes());

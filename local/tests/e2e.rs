@@ -27,6 +27,9 @@ fn start(data_dir: &Path) -> Local {
         .env("FRONTEND_DIR", data_dir.join("no-frontend"))
         .env("TELNYX_EMULATOR_TIME_SCALE", "0.25")
         .env("LOG_LEVEL", "warn")
+        // The embedded default even when the caller's environment points at the cloud stand-ins.
+        .env_remove("MONGODB_URI")
+        .env_remove("EVENTS_QUEUE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -64,6 +64,10 @@ pub struct Config {
     pub ring_timeout_secs: u32,
     /// Longest a call may last once answered.
     pub call_time_limit_secs: u32,
+    /// Looped to the customer while on hold; Telnyx must be able to fetch it.
+    pub hold_music_url: String,
+    /// Destination countries allowed besides those of the team's own numbers (ISO codes).
+    pub allowed_countries: Vec<String>,
 }
 
 impl Default for Config {
@@ -81,6 +85,8 @@ impl Default for Config {
             default_country: "US".into(),
             ring_timeout_secs: 30,
             call_time_limit_secs: 4 * 60 * 60,
+            hold_music_url: String::new(),
+            allowed_countries: Vec::new(),
         }
     }
 }
@@ -129,6 +135,15 @@ impl Config {
                 .unwrap_or(defaults.default_country),
             ring_timeout_secs: number("RING_TIMEOUT_SECS", defaults.ring_timeout_secs)?,
             call_time_limit_secs: number("CALL_TIME_LIMIT_SECS", defaults.call_time_limit_secs)?,
+            hold_music_url: get("HOLD_MUSIC_URL").unwrap_or_default(),
+            allowed_countries: get("ALLOWED_COUNTRIES")
+                .map(|list| {
+                    list.split(',')
+                        .map(|c| c.trim().to_ascii_uppercase())
+                        .filter(|c| !c.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

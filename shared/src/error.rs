@@ -37,6 +37,29 @@ pub enum ApiError {
     CallNotFound(String),
     #[error("this call is still being placed; try again in a moment")]
     CallNotReady,
+    #[error("this control needs an answered call; the call is not connected yet")]
+    CallNotActive,
+    #[error("this call has already ended")]
+    CallAlreadyEnded,
+    #[error("{detail}")]
+    NotFound { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    #[error("{detail}")]
+    TooManyRequests {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
+    #[error("this call has no recording")]
+    RecordingNotFound,
+    #[error("the recording is not ready yet: Telnyx delivers it shortly after the call ends")]
+    RecordingProcessing,
+    /// The request is valid but the current configuration or state does not allow it.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
     #[error("the webhook signature could not be verified: {0}")]
     InvalidSignature(&'static str),
     #[error("Telnyx refused the call: {0}")]
@@ -47,6 +70,14 @@ pub enum ApiError {
     Queue(#[from] QueueError),
     #[error("the database is unavailable; try again shortly")]
     Store(#[from] StoreError),
+    /// Any other refusal with its own status and stable code (e.g. 404 `contact_not_found`,
+    /// 413 `payload_too_large`, 403 `caller_id_not_owned`).
+    #[error("{detail}")]
+    Problem {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
     #[error("no such endpoint")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -54,6 +85,28 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn problem(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Problem {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Validation failure with several fields (`errors[]`).
+    pub fn invalid_fields(code: &'static str, errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self::Invalid {
+            code,
+            detail,
+            errors,
+        }
+    }
+
     pub fn invalid_field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Invalid {
@@ -72,6 +125,15 @@ impl ApiError {
             }
             Self::CallNotFound(_) => (StatusCode::NOT_FOUND, "call_not_found"),
             Self::CallNotReady => (StatusCode::CONFLICT, "call_not_ready"),
+            Self::CallNotActive => (StatusCode::CONFLICT, "call_not_active"),
+            Self::CallAlreadyEnded => (StatusCode::CONFLICT, "call_already_ended"),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::RecordingNotFound => (StatusCode::NOT_FOUND, "recording_not_found"),
+            Self::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::TooManyRequests { code, .. } => (StatusCode::TOO_MANY_REQUESTS, code),
+            Self::RecordingProcessing => (StatusCode::NOT_FOUND, "recording_processing"),
             Self::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Self::DialRejected(e, _) | Self::Telnyx(e) => match e {
                 TelnyxError::RateLimited { .. } => {
@@ -82,6 +144,7 @@ impl ApiError {
             },
             Self::Queue(_) => (StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable"),
             Self::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            Self::Problem { status, code, .. } => (*status, code),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         }
@@ -93,9 +156,19 @@ impl ApiError {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::CallNotFound(_) => "Call not found",
             Self::CallNotReady => "Call not ready",
+            Self::CallNotActive => "Call not active",
+            Self::CallAlreadyEnded => "Call already ended",
+            Self::Conflict { .. } => "Conflict",
+            Self::RecordingNotFound => "Recording not found",
+            Self::NotFound { .. } => "Not found",
+            Self::Unauthorized { .. } => "Unauthorized",
+            Self::Forbidden { .. } => "Forbidden",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::RecordingProcessing => "Recording processing",
             Self::InvalidSignature(_) => "Invalid webhook signature",
             Self::DialRejected(..) | Self::Telnyx(_) => "Telnyx error",
             Self::Queue(_) | Self::Store(_) => "Service unavailable",
+            Self::Problem { status, .. } => status.canonical_reason().unwrap_or("Error"),
             Self::RouteNotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
         }
@@ -166,6 +239,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Self::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if let Self::Telnyx(TelnyxError::RateLimited {
             retry_after_secs: Some(secs),
         }) = &self

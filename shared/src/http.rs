@@ -63,3 +63,62 @@ pub fn finish<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
+
+/// `axum::extract::Query` whose rejections are problem responses (`invalid_query`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded_like(query).map(Self)
+    }
+}
+
+fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
+        ApiError::invalid_field("invalid_query", "query", "is not a valid query string")
+    })?)
+    .map(|axum::extract::Query(v)| v)
+    .map_err(|e| {
+        let text = e.body_text();
+        let message = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text)
+            .to_string();
+        ApiError::invalid_field("invalid_query", "query", message)
+    })
+}
+
+/// Opaque pagination cursors: base64url of a small JSON value, so clients cannot depend on
+/// what is inside and a tampered cursor is a 400, never a 500.
+pub mod cursor {
+    use crate::error::ApiError;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    pub fn encode<T: Serialize>(value: &T) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+    }
+
+    pub fn decode<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+        URL_SAFE_NO_PAD
+            .decode(raw.trim())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "invalid_cursor",
+                    "cursor",
+                    "is not a cursor this API gave out (start again without it)",
+                )
+            })
+    }
+}

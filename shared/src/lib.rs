@@ -3,10 +3,14 @@
 //! RFC 9457 problem responses.
 
 pub mod adapters;
+pub mod auth;
+pub mod aws_secrets;
+pub mod commands;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod ports;
+pub mod secrets;
 pub mod telemetry;
 pub mod telnyx;
 pub mod view;

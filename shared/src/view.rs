@@ -43,7 +43,11 @@ pub struct CallView {
     pub muted: bool,
     pub on_hold: bool,
     pub speaker: bool,
+    /// Our URL for the audio (it fetches a fresh Telnyx link on every request).
     pub recording_url: Option<String>,
+    /// `recording` while Telnyx records, `processing` until it delivers the file after the
+    /// call, `available`, `failed`; null when the call is not recorded.
+    pub recording_status: Option<&'static str>,
     pub hangup_cause: Option<String>,
     pub hangup_source: Option<String>,
     pub sip_hangup_cause: Option<String>,
@@ -71,7 +75,10 @@ impl CallView {
             muted: call.muted,
             on_hold: call.on_hold,
             speaker: call.speaker,
-            recording_url: None,
+            recording_url: call
+                .latest_recording()
+                .map(|_| format!("/api/calls/{}/recording", call.id)),
+            recording_status: call.recording_state().map(|r| r.as_str()),
             hangup_cause: hangup.map(|h| h.cause.clone()),
             hangup_source: hangup.and_then(|h| h.source.clone()),
             sip_hangup_cause: hangup.and_then(|h| h.sip_code.clone()),
@@ -81,6 +88,33 @@ impl CallView {
                 message: f.message.clone(),
             }),
             controls: call.controls(),
+        }
+    }
+}
+
+/// The contact a call is linked to: the one it was dialled for, else the one holding the number
+/// called, so calls link to contacts by number automatically. A store hiccup only costs the name
+/// (logged), never the call view.
+pub async fn contact_ref(
+    contacts: &dyn crate::ports::ContactStore,
+    call: &Call,
+) -> Option<ContactRef> {
+    let found = match &call.contact_id {
+        Some(id) => match contacts.contact(id).await {
+            Ok(Some(c)) => Ok(Some(c)),
+            Ok(None) => contacts.contact_by_phone(&call.to).await,
+            Err(e) => Err(e),
+        },
+        None => contacts.contact_by_phone(&call.to).await,
+    };
+    match found {
+        Ok(c) => c.map(|c| ContactRef {
+            id: c.id,
+            name: c.name,
+        }),
+        Err(e) => {
+            tracing::warn!(call_id = %call.id, error = %e, "contact lookup failed");
+            None
         }
     }
 }

@@ -2,7 +2,9 @@
 //! `main` asks only for what it uses, so the webhook function never opens a database client.
 
 use crate::config::{Config, ConfigError};
-use crate::ports::{CallControl, CallStore, EventLog, EventQueue, SharedClock, SystemClock};
+use crate::ports::{
+    CallControl, CallStore, CommandLog, EventLog, EventQueue, SharedClock, SystemClock,
+};
 use crate::telnyx::{TelnyxHttp, WebhookVerifier};
 use std::sync::Arc;
 
@@ -14,13 +16,16 @@ pub enum WiringError {
     Adapter(String),
 }
 
-/// A store that is both the call store and the event log (every adapter implements both).
-pub trait Store: CallStore + EventLog {}
-impl<T: CallStore + EventLog> Store for T {}
+/// Every store adapter keeps calls, the raw event log and the command log.
+pub trait Store: CallStore + EventLog + CommandLog {}
+impl<T: CallStore + EventLog + CommandLog> Store for T {}
 
 pub struct Wiring {
     pub config: Config,
     pub clock: SharedClock,
+    /// One client (and pool) per process, however many ports are asked for.
+    #[cfg(feature = "mongodb")]
+    mongo: tokio::sync::OnceCell<crate::adapters::mongo::MongoStore>,
 }
 
 impl Wiring {
@@ -32,6 +37,8 @@ impl Wiring {
         Self {
             config,
             clock: Arc::new(SystemClock),
+            #[cfg(feature = "mongodb")]
+            mongo: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -59,10 +66,45 @@ impl Wiring {
         ))
     }
 
+    #[cfg(feature = "mongodb")]
+    async fn mongo_store(&self) -> Result<Arc<dyn Store>, WiringError> {
+        Ok(Arc::new(self.mongo().await?))
+    }
+
+    #[cfg(not(feature = "mongodb"))]
     async fn mongo_store(&self) -> Result<Arc<dyn Store>, WiringError> {
         Err(WiringError::Adapter(
             "MONGODB_URI is set but this build was compiled without the mongodb feature".into(),
         ))
+    }
+
+    /// The process's MongoDB store (clones share its pool). The first call builds the client and
+    /// creates the indexes, so a cold start that cannot reach the database fails instead of
+    /// serving without the call_control_id uniqueness the processor relies on.
+    #[cfg(feature = "mongodb")]
+    pub async fn mongo(&self) -> Result<crate::adapters::mongo::MongoStore, WiringError> {
+        let uri = self
+            .config
+            .mongodb_uri
+            .as_ref()
+            .ok_or_else(|| WiringError::Adapter("MONGODB_URI is not set".into()))?;
+        let store = self
+            .mongo
+            .get_or_try_init(|| async {
+                let store = crate::adapters::mongo::MongoStore::connect(
+                    uri.expose(),
+                    &self.config.mongodb_database,
+                )
+                .await
+                .map_err(|e| WiringError::Adapter(format!("MongoDB client: {e}")))?;
+                store
+                    .ensure_indexes()
+                    .await
+                    .map_err(|e| WiringError::Adapter(format!("MongoDB indexes: {e}")))?;
+                Ok::<_, WiringError>(store)
+            })
+            .await?;
+        Ok(store.clone())
     }
 
     pub fn telnyx(&self) -> Result<Arc<dyn CallControl>, WiringError> {
@@ -80,15 +122,138 @@ impl Wiring {
     /// SQS when `EVENTS_QUEUE_URL` is set. There is no embedded fallback: a Lambda without a
     /// queue would acknowledge webhooks it cannot keep.
     pub async fn queue(&self) -> Result<Arc<dyn EventQueue>, WiringError> {
-        Err(WiringError::Adapter(match &self.config.events_queue_url {
-            Some(_) => {
-                "EVENTS_QUEUE_URL is set but this build was compiled without the sqs feature".into()
-            }
-            None => "EVENTS_QUEUE_URL is not set".into(),
-        }))
+        match &self.config.events_queue_url {
+            #[cfg(feature = "sqs")]
+            Some(url) => Ok(Arc::new(
+                crate::adapters::sqs::SqsQueue::from_env(url.clone()).await,
+            )),
+            #[cfg(not(feature = "sqs"))]
+            Some(_) => Err(WiringError::Adapter(
+                "EVENTS_QUEUE_URL is set but this build was compiled without the sqs feature"
+                    .into(),
+            )),
+            None => Err(WiringError::Adapter("EVENTS_QUEUE_URL is not set".into())),
+        }
     }
 
     pub fn verifier(&self) -> WebhookVerifier {
         WebhookVerifier::from_base64(&self.config.telnyx_public_key)
+    }
+}
+
+/// A store with the data features: contacts, history queries, settings (and calls, which the
+/// history is about).
+pub trait DataStore:
+    CallStore + crate::ports::ContactStore + crate::ports::CallHistory + crate::ports::SettingsStore
+{
+}
+impl<T> DataStore for T where
+    T: CallStore
+        + crate::ports::ContactStore
+        + crate::ports::CallHistory
+        + crate::ports::SettingsStore
+{
+}
+
+impl Wiring {
+    /// The store behind contacts, history, statistics and settings.
+    pub async fn data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
+        if self.config.mongodb_uri.is_some() {
+            return self.mongo_data_store().await;
+        }
+        self.embedded_data_store()
+    }
+
+    #[cfg(feature = "mongodb")]
+    async fn mongo_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
+        Ok(Arc::new(self.mongo().await?))
+    }
+
+    #[cfg(not(feature = "mongodb"))]
+    async fn mongo_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
+        Err(WiringError::Adapter(
+            "MONGODB_URI is set but this build was compiled without the mongodb feature".into(),
+        ))
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn embedded_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
+        let path = self.config.data_dir.join("dialer.sqlite3");
+        let store = crate::adapters::sqlite::SqliteStore::open(&path)
+            .map_err(|e| WiringError::Adapter(format!("embedded store {}: {e}", path.display())))?;
+        Ok(Arc::new(store))
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    fn embedded_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
+        Err(WiringError::Adapter(
+            "MONGODB_URI is not set and this build has no embedded store".into(),
+        ))
+    }
+
+    /// In AWS the Telnyx key comes from Secrets Manager through the environment and is
+    /// read-only here (see `crate::secrets`); on a single machine the embedded store keeps it.
+    pub fn secrets(&self) -> Result<Arc<dyn crate::ports::SecretStore>, WiringError> {
+        #[cfg(feature = "sqlite")]
+        if self.config.mongodb_uri.is_none() {
+            let path = self.config.data_dir.join("dialer.sqlite3");
+            let store = crate::adapters::sqlite::SqliteStore::open(&path).map_err(|e| {
+                WiringError::Adapter(format!("embedded store {}: {e}", path.display()))
+            })?;
+            return Ok(Arc::new(store));
+        }
+        Ok(Arc::new(crate::secrets::DeploymentSecrets {
+            telnyx_api_key: self.config.telnyx_api_key.clone(),
+        }))
+    }
+
+    /// The Telnyx client that follows the app's settings (key, connection), falling back to the
+    /// environment.
+    pub fn configured_telnyx(
+        &self,
+        settings: Arc<dyn crate::ports::SettingsStore>,
+        secrets: Arc<dyn crate::ports::SecretStore>,
+    ) -> Arc<crate::telnyx::configured::ConfiguredTelnyx> {
+        let c = &self.config;
+        Arc::new(crate::telnyx::configured::ConfiguredTelnyx::new(
+            crate::telnyx::configured::TelnyxDefaults {
+                api_base: c.telnyx_api_base.clone(),
+                api_key: c.telnyx_api_key.clone(),
+                connection_id: c.telnyx_connection_id.clone(),
+                webhook_url: c.webhook_url.clone(),
+            },
+            settings,
+            secrets,
+        ))
+    }
+}
+
+// ── Deploy: secrets read at cold start (see `crate::aws_secrets`) ───────────────────────────
+
+impl Wiring {
+    /// The entry point for Lambda mains: [`Wiring::from_env`], plus, when the environment names
+    /// Secrets Manager secrets (`<NAME>_SECRET_ID`, as template.yaml sets them), their values
+    /// read once at cold start. Without such names it is exactly `from_env` (local runs,
+    /// tests). Naming a secret in a build without the `aws-secrets` feature is an error, not a
+    /// silent empty value.
+    pub async fn from_env_and_secrets() -> Result<Self, WiringError> {
+        let lookup = |name: &str| std::env::var(name).ok();
+        if !crate::aws_secrets::names_secrets(&lookup) {
+            return Self::from_env();
+        }
+        #[cfg(feature = "aws-secrets")]
+        {
+            let source = crate::aws_secrets::SecretsManager::from_env().await;
+            let config = crate::aws_secrets::config_with_secrets(&lookup, &source)
+                .await
+                .map_err(|e| WiringError::Adapter(e.to_string()))?;
+            Ok(Self::new(config))
+        }
+        #[cfg(not(feature = "aws-secrets"))]
+        Err(WiringError::Adapter(
+            "the environment names Secrets Manager secrets (..._SECRET_ID) but this build was \
+             compiled without the shared/aws-secrets feature"
+                .into(),
+        ))
     }
 }

@@ -170,3 +170,63 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A commander sending through `telnyx` and keeping commands in `store`.
+pub fn commander(
+    telnyx: Arc<dyn shared::ports::CallControl>,
+    store: &SqliteStore,
+) -> shared::commands::Commander {
+    shared::commands::Commander {
+        telnyx,
+        log: Arc::new(store.clone()),
+        clock: Arc::new(shared::ports::SystemClock),
+    }
+}
+
+/// A response whose headers matter (redirects): status, headers, body text.
+pub struct RawAnswer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn send_raw(router: &Router, method: Method, uri: &str) -> RawAnswer {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .expect("request builds");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("routers are infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body reads")
+        .to_bytes();
+    RawAnswer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// The account's owned numbers, read from the emulator's `/v2/phone_numbers` through our real
+/// client and cache (what the dial path uses in production).
+pub fn owned_numbers(emulator: &Emulator) -> Arc<shared::telnyx::numbers::CachedInventory> {
+    Arc::new(shared::telnyx::numbers::CachedInventory::new(
+        telnyx_client(emulator),
+        Duration::from_secs(60),
+    ))
+}

@@ -284,3 +284,60 @@ proptest! {
         prop_assert!(seen_statuses.windows(2).all(|w| w[0] <= w[1]), "status went backwards: {:?}", seen_statuses);
     }
 }
+
+#[test]
+fn recording_state_follows_the_call() {
+    let mut call = new_call();
+    assert_eq!(call.recording_state(), None, "not asked for");
+    call.recording_requested = true;
+    assert_eq!(call.recording_state(), Some(RecordingState::Recording));
+    call.apply(&ev("a", 3, CallEventKind::Answered));
+    call.apply(&ev("h", 9, hangup("normal_clearing", 1, 9)));
+    assert_eq!(call.recording_state(), Some(RecordingState::Processing));
+    call.apply(&ev(
+        "r",
+        10,
+        CallEventKind::RecordingSaved {
+            recording_id: "rec".into(),
+            format: Some("mp3".into()),
+            channels: None,
+            started_at: None,
+            ended_at: None,
+        },
+    ));
+    assert_eq!(call.recording_state(), Some(RecordingState::Available));
+    assert_eq!(call.latest_recording().unwrap().recording_id, "rec");
+
+    let mut unanswered = new_call();
+    unanswered.recording_requested = true;
+    unanswered.apply(&ev("h", 9, hangup("user_busy", 1, 9)));
+    assert_eq!(
+        unanswered.recording_state(),
+        None,
+        "Telnyx records from answer"
+    );
+
+    let mut failed = new_call();
+    failed.recording_requested = true;
+    failed.apply(&ev("a", 3, CallEventKind::Answered));
+    failed.apply(&ev(
+        "e",
+        4,
+        CallEventKind::RecordingError {
+            reason: "Internal server error".into(),
+        },
+    ));
+    assert_eq!(failed.recording_state(), Some(RecordingState::Failed));
+}
+
+#[test]
+fn controls_are_refused_with_the_right_reason() {
+    let mut call = new_call();
+    assert_eq!(call.check_control(false), Ok(()));
+    assert_eq!(call.check_control(true), Err(ControlRefusal::NotActive));
+    call.apply(&ev("a", 3, CallEventKind::Answered));
+    assert_eq!(call.check_control(true), Ok(()));
+    call.apply(&ev("h", 9, hangup("normal_clearing", 1, 9)));
+    assert_eq!(call.check_control(false), Err(ControlRefusal::AlreadyEnded));
+    assert_eq!(call.check_control(true), Err(ControlRefusal::AlreadyEnded));
+}

@@ -12,6 +12,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct StatusState {
     pub calls: Arc<dyn CallStore>,
+    /// Names the contact a call is linked to (by id, else by the number called).
+    pub contacts: Arc<dyn shared::ports::ContactStore>,
     pub clock: SharedClock,
 }
 
@@ -21,15 +23,22 @@ impl StatusState {
     ) -> Result<Self, shared::wiring::WiringError> {
         Ok(Self {
             calls: wiring.store().await?,
+            contacts: wiring.data_store().await?,
             clock: wiring.clock.clone(),
         })
     }
 }
 
+/// (method, path) of every route here, for the OpenAPI test.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/call-status/status/{call_id}"),
+    ("GET", "/api/health"),
+];
+
 pub fn router(state: StatusState) -> Router {
     Router::new()
-        .route("/api/call-status/status/{call_id}", get(status))
-        .route("/api/health", get(health))
+        .route(ROUTES[0].1, get(status))
+        .route(ROUTES[1].1, get(health))
         .with_state(state)
 }
 
@@ -47,5 +56,6 @@ async fn status(
         .get(id)
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    Ok(Json(CallView::new(&call, None, state.clock.now())))
+    let contact = shared::view::contact_ref(state.contacts.as_ref(), &call).await;
+    Ok(Json(CallView::new(&call, contact, state.clock.now())))
 }

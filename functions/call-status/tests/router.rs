@@ -23,6 +23,7 @@ async fn the_view_follows_the_call_with_a_live_duration() {
     let store = memory_store();
     let router = shared::http::finish(router(StatusState {
         calls: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
         clock: clock.clone(),
     }));
     let c = Call::new(
@@ -110,8 +111,10 @@ async fn the_view_follows_the_call_with_a_live_duration() {
 
 #[tokio::test]
 async fn unknown_calls_are_404_problems_and_health_answers() {
+    let store = memory_store();
     let router = shared::http::finish(router(StatusState {
-        calls: Arc::new(memory_store()),
+        calls: Arc::new(store.clone()),
+        contacts: Arc::new(store),
         clock: FixedClock::at(Utc::now()),
     }));
     for id in [CallId::new_at(Utc::now()).to_string(), "abc".to_string()] {

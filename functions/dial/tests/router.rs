@@ -21,10 +21,17 @@ async fn fixture() -> Fixture {
     let router = shared::http::finish(router(DialState {
         calls: Arc::new(store.clone()),
         telnyx: telnyx_client(&emulator),
+        commander: testkit::commander(telnyx_client(&emulator), &store),
         clock: Arc::new(SystemClock),
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
+        policy: dial::DialPolicy {
+            owned_numbers: testkit::owned_numbers(&emulator),
+            extra_countries: Vec::new(),
+            settings: Arc::new(store.clone()),
+            contacts: Arc::new(store.clone()),
+        },
     }));
     Fixture {
         router,
@@ -162,11 +169,18 @@ async fn a_telnyx_refusal_ends_the_call_failed_with_telnyx_reason() {
     .unwrap();
     let router = shared::http::finish(router(DialState {
         calls: Arc::new(f.store.clone()),
-        telnyx: Arc::new(refusing),
+        telnyx: Arc::new(refusing.clone()),
+        commander: testkit::commander(Arc::new(refusing), &f.store),
         clock: Arc::new(SystemClock),
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
+        policy: dial::DialPolicy {
+            owned_numbers: testkit::owned_numbers(&f.emulator),
+            extra_countries: Vec::new(),
+            settings: Arc::new(f.store.clone()),
+            contacts: Arc::new(f.store.clone()),
+        },
     }));
     let answer = call(
         &router,
@@ -190,6 +204,7 @@ async fn a_telnyx_refusal_ends_the_call_failed_with_telnyx_reason() {
 #[tokio::test]
 async fn an_unreachable_telnyx_fails_the_call_clearly() {
     let store = memory_store();
+    let numbers = emulator(None).await;
     let dead = shared::telnyx::TelnyxHttp::new(
         "http://127.0.0.1:9/v2",
         shared::config::Secret::new("KEY"),
@@ -199,11 +214,19 @@ async fn an_unreachable_telnyx_fails_the_call_clearly() {
     .unwrap();
     let router = shared::http::finish(router(DialState {
         calls: Arc::new(store.clone()),
-        telnyx: Arc::new(dead),
+        telnyx: Arc::new(dead.clone()),
+        commander: testkit::commander(Arc::new(dead), &store),
         clock: Arc::new(SystemClock),
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
+        // Ownership is known (the emulator answers); only the dial itself meets a dead Telnyx.
+        policy: dial::DialPolicy {
+            owned_numbers: testkit::owned_numbers(&numbers),
+            extra_countries: Vec::new(),
+            settings: Arc::new(store.clone()),
+            contacts: Arc::new(store.clone()),
+        },
     }));
     let answer = call(
         &router,
@@ -234,4 +257,73 @@ async fn unknown_paths_answer_problem_json() {
     let answer = call(&f.router, Method::GET, "/api/nope", None).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.code(), "not_found");
+}
+
+#[tokio::test]
+async fn the_toll_fraud_guard_refuses_premium_and_foreign_destinations_before_anything_happens() {
+    let f = fixture().await;
+    let before = f.emulator.requests().len();
+    for (to, code, words) in [
+        ("+1 900 555 0100", "destination_blocked", "premium-rate"),
+        ("+1 212 976 0100", "destination_blocked", "premium-rate"),
+        (
+            "+44 20 7946 0958",
+            "destination_country_not_allowed",
+            "GB, which this team does not call",
+        ),
+        ("+44 909 879 0000", "destination_blocked", "UK premium-rate"),
+    ] {
+        let answer = call(
+            &f.router,
+            Method::POST,
+            "/api/telnyx/dial",
+            Some(&dial_body(to, "+13125550201")),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{to}: {:?}",
+            answer.body
+        );
+        assert_eq!(answer.code(), code, "{to}");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(detail.contains(words), "{to}: {detail}");
+    }
+    assert!(
+        f.store.list(&Default::default()).await.unwrap().is_empty(),
+        "nothing written"
+    );
+    let dials = f.emulator.requests()[before..]
+        .iter()
+        .filter(|r| r.path == "/v2/calls")
+        .count();
+    assert_eq!(dials, 0, "nothing sent to Telnyx");
+}
+
+#[tokio::test]
+async fn a_recorded_dial_asks_telnyx_to_record_from_answer_and_offers_stop() {
+    let f = fixture().await;
+    let body = serde_json::json!({"to_number": "+12125550100", "from_number": "+13125550201", "record": true});
+    let answer = call(
+        &f.router,
+        Method::POST,
+        "/api/telnyx/dial",
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    assert_eq!(answer.body["recording_status"], "recording");
+    let id: CallId = answer.body["call_id"].as_str().unwrap().parse().unwrap();
+    let stored = f.store.get(id).await.unwrap().unwrap();
+    assert!(stored.recording_requested && stored.recording_active);
+    let sent = f
+        .emulator
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/v2/calls")
+        .unwrap()
+        .body;
+    assert_eq!(sent["record"], "record-from-answer");
 }

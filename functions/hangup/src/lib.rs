@@ -6,15 +6,18 @@ use axum::routing::post;
 use axum::{Json, Router};
 use domain::Call;
 use shared::ApiError;
+use shared::commands::{Commander, Sent};
 use shared::http::CallIdPath;
-use shared::ports::{CallAction, CallControl, CallStore, SharedClock};
+use shared::ports::{CallAction, CallStore, SharedClock};
 use shared::view::CallView;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct HangupState {
     pub calls: Arc<dyn CallStore>,
-    pub telnyx: Arc<dyn CallControl>,
+    /// Names the person called in the answer.
+    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub commander: Commander,
     pub clock: SharedClock,
 }
 
@@ -22,17 +25,26 @@ impl HangupState {
     pub async fn from_wiring(
         wiring: &shared::wiring::Wiring,
     ) -> Result<Self, shared::wiring::WiringError> {
+        let store = wiring.store().await?;
         Ok(Self {
-            calls: wiring.store().await?,
-            telnyx: wiring.telnyx()?,
+            contacts: wiring.data_store().await?,
+            calls: store.clone(),
+            commander: Commander {
+                telnyx: wiring.telnyx()?,
+                log: store,
+                clock: wiring.clock.clone(),
+            },
             clock: wiring.clock.clone(),
         })
     }
 }
 
+/// (method, path) of every route here, for the OpenAPI test.
+pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/telnyx/hangup/{call_id}")];
+
 pub fn router(state: HangupState) -> Router {
     Router::new()
-        .route("/api/telnyx/hangup/{call_id}", post(hangup))
+        .route(ROUTES[0].1, post(hangup))
         .with_state(state)
 }
 
@@ -46,24 +58,26 @@ async fn hangup(
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
     if call.is_ended() {
-        return Ok(Json(CallView::new(&call, None, state.clock.now())));
+        let contact = shared::view::contact_ref(state.contacts.as_ref(), &call).await;
+        return Ok(Json(CallView::new(&call, contact, state.clock.now())));
     }
     let Some(leg) = &call.telnyx else {
         return Err(ApiError::CallNotReady);
     };
     // One hangup per call: a retried or double-clicked hangup is ignored by Telnyx.
     let command_id = format!("{id}:hangup");
-    match state
-        .telnyx
-        .act(&leg.call_control_id, &CallAction::Hangup, &command_id)
-        .await
-    {
-        Ok(()) => {}
-        // The callee hung up first; Telnyx's own call.hangup is on its way.
-        Err(e) if e.is_call_already_ended() => {
-            tracing::info!(call_id = %id, "hangup raced the callee: already ended");
-        }
-        Err(e) => return Err(ApiError::Telnyx(e)),
+    let sent = state
+        .commander
+        .send(
+            id,
+            &leg.call_control_id,
+            CallAction::Hangup,
+            command_id,
+            None,
+        )
+        .await?;
+    if sent == Sent::LegAlreadyEnded {
+        tracing::info!(call_id = %id, "hangup raced the callee: already ended");
     }
     let now = state.clock.now();
     let updated = state
@@ -73,5 +87,6 @@ async fn hangup(
         })
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    Ok(Json(CallView::new(&updated, None, now)))
+    let contact = shared::view::contact_ref(state.contacts.as_ref(), &updated).await;
+    Ok(Json(CallView::new(&updated, contact, now)))
 }

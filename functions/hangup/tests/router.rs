@@ -22,7 +22,8 @@ async fn fixture() -> Fixture {
     let telnyx = telnyx_client(&emulator);
     let router = shared::http::finish(router(HangupState {
         calls: Arc::new(store.clone()),
-        telnyx: telnyx.clone(),
+        contacts: Arc::new(store.clone()),
+        commander: testkit::commander(telnyx.clone(), &store),
         clock: Arc::new(SystemClock),
     }));
     Fixture {
@@ -57,6 +58,8 @@ async fn live_call(f: &Fixture, to: &str) -> Call {
             timeout_secs: 30,
             time_limit_secs: 600,
             record: false,
+            record_format: Default::default(),
+            record_channels: Default::default(),
         })
         .await
         .unwrap();

@@ -12,6 +12,7 @@ use shared::ports::{
 };
 use shared::telnyx::parse_event;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// How long an event naming an unknown call_control_id is retried: the dial answer that stores
 /// the id may still be in flight. Older unknown events are not ours (e.g. another app's legs).
@@ -121,22 +122,33 @@ impl Processor {
         let mut response = SqsBatchResponse::default();
         for record in event.records {
             let id = record.message_id.clone().unwrap_or_default();
+            // Instrumented, not entered: an entered guard held across an await would tag other
+            // tasks' logs on this thread with this message.
             let span = tracing::info_span!("sqs_message", message_id = %id);
-            let _entered = span.enter();
-            let result = match record
-                .body
-                .as_deref()
-                .map(serde_json::from_str::<QueuedEvent>)
-            {
-                Some(Ok(message)) => self.process(&message).await.map(|_| ()),
-                Some(Err(e)) => Err(ProcessError::Poison(format!("not a queued event: {e}"))),
-                None => Err(ProcessError::Poison("empty message".into())),
-            };
-            if let Err(e) = result {
-                match &e {
-                    ProcessError::Poison(_) => tracing::error!(error = %e, "message failed"),
-                    ProcessError::Retry(_) => tracing::warn!(error = %e, "message will be retried"),
+            let result = async {
+                let result = match record
+                    .body
+                    .as_deref()
+                    .map(serde_json::from_str::<QueuedEvent>)
+                {
+                    Some(Ok(message)) => self.process(&message).await.map(|_| ()),
+                    Some(Err(e)) => Err(ProcessError::Poison(format!("not a queued event: {e}"))),
+                    None => Err(ProcessError::Poison("empty message".into())),
+                };
+                match &result {
+                    Err(e @ ProcessError::Poison(_)) => {
+                        tracing::error!(error = %e, "message failed")
+                    }
+                    Err(e @ ProcessError::Retry(_)) => {
+                        tracing::warn!(error = %e, "message will be retried")
+                    }
+                    Ok(()) => {}
                 }
+                result
+            }
+            .instrument(span)
+            .await;
+            if result.is_err() {
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = id;
                 response.batch_item_failures.push(failure);

@@ -21,9 +21,12 @@ pub struct WebhookState {
     pub clock: SharedClock,
 }
 
+/// (method, path) of every route here, for the OpenAPI test.
+pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/webhooks/telnyx")];
+
 pub fn router(state: WebhookState) -> Router {
     Router::new()
-        .route("/api/webhooks/telnyx", post(receive))
+        .route(ROUTES[0].1, post(receive))
         .with_state(state)
 }
 

@@ -30,28 +30,34 @@ CREATE TABLE IF NOT EXISTS events (
     raw             TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_call ON events (call_id, occurred_at_us, event_id);
+CREATE TABLE IF NOT EXISTS commands (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id         TEXT NOT NULL,
+    doc             TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS commands_by_call ON commands (call_id, seq);
 "#;
 
 /// Cheap to clone; all clones share one connection. SQLite serialises writers anyway, and one
 /// connection keeps read-modify-write updates atomic without retry loops.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    pub(crate) conn: Arc<Mutex<Connection>>,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-fn micros(t: DateTime<Utc>) -> i64 {
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("time {us}")))
 }
 
-fn decode_call(doc: &str) -> Result<Call, StoreError> {
+pub(crate) fn decode_call(doc: &str) -> Result<Call, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -82,12 +88,14 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        super::sqlite_data::migrate(&conn)?;
+        super::sqlite_auth::migrate(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
 
-    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -111,8 +119,10 @@ impl CallStore for SqliteStore {
         let id = call.id.to_string();
         let ccid = call.telnyx.as_ref().map(|t| t.call_control_id.clone());
         let started = micros(call.started_at);
+        let call = call.clone();
         self.run(move |conn| {
-            conn.execute(
+            let tx = conn.transaction().map_err(unavailable)?;
+            tx.execute(
                 "INSERT INTO calls (id, call_control_id, started_at_us, doc, version) VALUES (?1, ?2, ?3, ?4, 1)",
                 params![id, ccid, started, doc],
             )
@@ -124,7 +134,8 @@ impl CallStore for SqliteStore {
                 }
                 other => unavailable(other),
             })?;
-            Ok(())
+            super::sqlite_data::store_facts(&tx, &call)?;
+            tx.commit().map_err(unavailable)
         })
         .await
     }
@@ -185,7 +196,19 @@ impl CallStore for SqliteStore {
             "UPDATE calls SET doc = ?2, call_control_id = ?3, version = version + 1 WHERE id = ?1",
             params![id_text, encode_call(&call)?, ccid],
         )
-        .map_err(unavailable)?;
+        .map_err(|e| match e {
+            // The only constraint an update can break: another call holds this call_control_id.
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Duplicate(format!(
+                    "call_control_id {} belongs to another call",
+                    ccid.as_deref().unwrap_or_default()
+                ))
+            }
+            other => unavailable(other),
+        })?;
+        super::sqlite_data::store_facts(&tx, &call)?;
         tx.commit().map_err(unavailable)?;
         Ok(Some(call))
     }

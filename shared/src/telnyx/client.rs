@@ -54,7 +54,12 @@ impl TelnyxHttp {
         })
     }
 
-    fn url(&self, segments: &[&str]) -> reqwest::Url {
+    /// The Call Control application calls are placed on.
+    pub fn connection_id(&self) -> &str {
+        &self.connection_id
+    }
+
+    pub(crate) fn url(&self, segments: &[&str]) -> reqwest::Url {
         let mut url = self.base.clone();
         {
             // Path segments are percent-encoded one by one: call control ids contain ':' and may
@@ -70,19 +75,33 @@ impl TelnyxHttp {
         url
     }
 
-    async fn post(&self, url: reqwest::Url, body: &Value) -> Result<Value, TelnyxError> {
+    pub(crate) async fn post(&self, url: reqwest::Url, body: &Value) -> Result<Value, TelnyxError> {
+        self.send(reqwest::Method::POST, url, Some(body)).await
+    }
+
+    pub(crate) async fn get(&self, url: reqwest::Url) -> Result<Value, TelnyxError> {
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+    ) -> Result<Value, TelnyxError> {
         let mut last_error = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(self.retry_backoff * 3u32.pow(attempt - 1)).await;
             }
-            let sent = self
+            let mut request = self
                 .http
-                .post(url.clone())
-                .bearer_auth(self.api_key.expose())
-                .json(body)
-                .send()
-                .await;
+                .request(method.clone(), url.clone())
+                .bearer_auth(self.api_key.expose());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let sent = request.send().await;
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
@@ -195,8 +214,8 @@ impl CallControl for TelnyxHttp {
         });
         if command.record {
             body["record"] = json!("record-from-answer");
-            body["record_format"] = json!("mp3");
-            body["record_channels"] = json!("dual");
+            body["record_format"] = json!(command.record_format.as_str());
+            body["record_channels"] = json!(command.record_channels.as_str());
         }
         if let Some(url) = &self.webhook_url {
             body["webhook_url"] = json!(url);
@@ -219,11 +238,42 @@ impl CallControl for TelnyxHttp {
     ) -> Result<(), TelnyxError> {
         let mut body = json!({ "command_id": command_id });
         match action {
-            CallAction::Hangup => {}
+            CallAction::Hangup | CallAction::PlaybackStop | CallAction::RecordStop => {}
             CallAction::SendDtmf { digits } => body["digits"] = json!(digits),
+            CallAction::PlaybackStart { audio_url } => {
+                body["audio_url"] = json!(audio_url);
+                // Telnyx's own contact-center demo loops hold music with "infinity".
+                body["loop"] = json!("infinity");
+                body["target_legs"] = json!("self");
+            }
+            CallAction::RecordStart { format, channels } => {
+                body["format"] = json!(format);
+                body["channels"] = json!(channels);
+            }
         }
         let url = self.url(&["calls", call_control_id, "actions", action.name()]);
         self.post(url, &body).await.map(|_| ())
+    }
+
+    async fn recording_link(
+        &self,
+        recording_id: &str,
+        format: Option<&str>,
+    ) -> Result<String, TelnyxError> {
+        let answer = self
+            .send(
+                reqwest::Method::GET,
+                self.url(&["recordings", recording_id]),
+                None,
+            )
+            .await?;
+        let urls = &answer["data"]["download_urls"];
+        format
+            .and_then(|f| urls[f].as_str())
+            .or_else(|| urls["mp3"].as_str())
+            .or_else(|| urls["wav"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| TelnyxError::Unavailable("Telnyx gave no download link".into()))
     }
 }
 

@@ -3,6 +3,9 @@
 
 pub mod client;
 pub mod client_state;
+pub mod configured;
+pub mod numbers;
+pub mod probe;
 pub mod webhook;
 
 pub use client::TelnyxHttp;

@@ -1,0 +1,409 @@
+//! Sign-in and user administration (a library: it becomes the `functions/auth` Lambda once the
+//! access layer is wired into every function and the MongoDB store implements its ports):
+//! `POST /api/auth/sign-in`, `POST /api/auth/sign-out`, `GET /api/auth/me`,
+//! `GET|POST /api/users`, `PATCH /api/users/{user_id}`, `GET /api/audit`.
+//!
+//! Sign-in is rate limited per client address and per e-mail (brute force), answers the same
+//! 401 for an unknown e-mail, a wrong password and a disabled account (no account probing), and
+//! every attempt lands in the audit trail.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch, post};
+use axum::{Extension, Json, Router};
+use chrono::SecondsFormat;
+use domain::user::{Role, User, check_password, normalise_email};
+use serde::{Deserialize, Serialize};
+use shared::ApiError;
+use shared::auth::ports::{AuditEntry, AuthStore, RateDecision};
+use shared::auth::{CurrentUser, Passwords, TokenSigner};
+use shared::http::ApiJson;
+use shared::ports::{SharedClock, StoreError};
+use std::sync::Arc;
+
+/// (method, path) of every route here.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/auth/sign-in"),
+    ("POST", "/api/auth/sign-out"),
+    ("GET", "/api/auth/me"),
+    ("GET", "/api/users"),
+    ("POST", "/api/users"),
+    ("PATCH", "/api/users/{user_id}"),
+    ("GET", "/api/audit"),
+];
+
+/// Sign-in attempts allowed per window, per client address and per e-mail.
+pub const SIGN_IN_WINDOW_SECS: u64 = 300;
+pub const SIGN_IN_PER_ADDRESS: u32 = 20;
+pub const SIGN_IN_PER_EMAIL: u32 = 5;
+
+#[derive(Clone)]
+pub struct AuthState {
+    pub store: Arc<dyn AuthStore>,
+    pub signer: TokenSigner,
+    pub passwords: Passwords,
+    pub clock: SharedClock,
+}
+
+pub fn router(state: AuthState) -> Router {
+    Router::new()
+        .route(ROUTES[0].1, post(sign_in))
+        .route(ROUTES[1].1, post(sign_out))
+        .route(ROUTES[2].1, get(me))
+        .route(ROUTES[3].1, get(list_users).post(create_user))
+        .route(ROUTES[5].1, patch(update_user))
+        .route(ROUTES[6].1, get(audit))
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role,
+            disabled: u.disabled,
+            created_at: u.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }
+    }
+}
+
+/// The caller's address as the edge saw it (API Gateway and the local server set
+/// X-Forwarded-For's first entry); only used to key rate limits and the audit trail.
+fn client_address(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().chars().take(64).collect())
+        .filter(|v: &String| !v.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl AuthState {
+    async fn audit(&self, actor: Option<String>, action: &str, detail: String, ip: Option<String>) {
+        let entry = AuditEntry {
+            at: self.clock.now(),
+            actor,
+            action: action.into(),
+            detail,
+            ip,
+        };
+        if let Err(e) = self.store.record_audit(&entry).await {
+            tracing::warn!(error = %e, action, "audit entry not kept");
+        }
+    }
+
+    async fn limit(&self, key: String, limit: u32) -> Result<(), ApiError> {
+        match self
+            .store
+            .hit(&key, SIGN_IN_WINDOW_SECS, limit, self.clock.now())
+            .await?
+        {
+            RateDecision::Allowed => Ok(()),
+            RateDecision::Limited { retry_after_secs } => Err(ApiError::TooManyRequests {
+                code: "too_many_attempts",
+                detail: format!("too many sign-in attempts; try again in {retry_after_secs} s"),
+                retry_after_secs,
+            }),
+        }
+    }
+
+    /// Creates the first admin when there is no user at all (from `ADMIN_EMAIL` and
+    /// `ADMIN_PASSWORD`, or the local stack's demo account). Returns whether it did.
+    pub async fn bootstrap_admin(&self, email: &str, password: &str) -> Result<bool, ApiError> {
+        if !self.store.list_users().await?.is_empty() {
+            return Ok(false);
+        }
+        let email = normalise_email(email)
+            .map_err(|m| ApiError::invalid_field("invalid_user", "ADMIN_EMAIL", m))?;
+        check_password(password)
+            .map_err(|m| ApiError::invalid_field("invalid_user", "ADMIN_PASSWORD", m))?;
+        let user = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: "Administrator".into(),
+            email,
+            role: Role::Admin,
+            disabled: false,
+            password_hash: self.passwords.hash(password),
+            created_at: self.clock.now(),
+        };
+        match self.store.insert_user(&user).await {
+            Ok(()) => {}
+            // another instance bootstrapped at the same moment
+            Err(StoreError::Duplicate(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        self.audit(None, "admin_bootstrapped", user.email.clone(), None)
+            .await;
+        Ok(true)
+    }
+}
+
+#[derive(Deserialize)]
+struct SignInBody {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignedIn {
+    token: String,
+    expires_at: String,
+    user: UserView,
+}
+
+async fn sign_in(
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> Result<Json<SignedIn>, ApiError> {
+    let ip = client_address(&headers);
+    state
+        .limit(format!("sign-in:ip:{ip}"), SIGN_IN_PER_ADDRESS)
+        .await?;
+    let email = normalise_email(body.email.as_deref().unwrap_or_default())
+        .map_err(|m| ApiError::invalid_field("invalid_credentials", "email", m))?;
+    state
+        .limit(format!("sign-in:email:{email}"), SIGN_IN_PER_EMAIL)
+        .await?;
+    let password = body.password.unwrap_or_default();
+    let user = state.store.user_by_email(&email).await?;
+    let ok = match &user {
+        Some(u) => state.passwords.verify(&password, &u.password_hash) && !u.disabled,
+        None => {
+            // Spend the same effort as a real check so timing does not reveal unknown e-mails.
+            let dummy = DUMMY_HASH.get_or_init(|| state.passwords.hash("no such user"));
+            let _ = state.passwords.verify(&password, dummy);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        state
+            .audit(Some(email), "sign_in_failed", String::new(), Some(ip))
+            .await;
+        return Err(ApiError::Unauthorized {
+            code: "invalid_credentials",
+            detail: "the e-mail or password is wrong, or the account is disabled".into(),
+        });
+    };
+    let (token, claims) = state.signer.issue(&user.id, user.role, state.clock.now());
+    state
+        .audit(
+            Some(user.id.clone()),
+            "sign_in",
+            user.email.clone(),
+            Some(ip),
+        )
+        .await;
+    Ok(Json(SignedIn {
+        token,
+        expires_at: chrono::DateTime::from_timestamp(claims.exp, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(SecondsFormat::Secs, true),
+        user: UserView::from(&user),
+    }))
+}
+
+/// A hash made with the deployment's own settings, checked against when the e-mail is unknown.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn sign_out(
+    State(state): State<AuthState>,
+    Extension(me): Extension<CurrentUser>,
+) -> Result<StatusCode, ApiError> {
+    let until = chrono::DateTime::from_timestamp(me.token_expires, 0).unwrap_or_default();
+    state.store.revoke(&me.token_id, until).await?;
+    state
+        .audit(Some(me.id.clone()), "sign_out", String::new(), None)
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(
+    State(state): State<AuthState>,
+    Extension(me): Extension<CurrentUser>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = state
+        .store
+        .user_by_id(&me.id)
+        .await?
+        .ok_or(ApiError::Unauthorized {
+            code: "account_disabled",
+            detail: "this account no longer exists".into(),
+        })?;
+    Ok(Json(UserView::from(&user)))
+}
+
+async fn list_users(State(state): State<AuthState>) -> Result<Json<Vec<UserView>>, ApiError> {
+    let users = state.store.list_users().await?;
+    Ok(Json(users.iter().map(UserView::from).collect()))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    email: Option<String>,
+    name: Option<String>,
+    password: Option<String>,
+    role: Option<Role>,
+}
+
+async fn create_user(
+    State(state): State<AuthState>,
+    Extension(me): Extension<CurrentUser>,
+    ApiJson(body): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let mut errors = Vec::new();
+    let email = normalise_email(body.email.as_deref().unwrap_or_default())
+        .map_err(|m| errors.push(shared::error::FieldError::new("email", m)))
+        .ok();
+    let password = body.password.unwrap_or_default();
+    if let Err(m) = check_password(&password) {
+        errors.push(shared::error::FieldError::new("password", m));
+    }
+    let name = body.name.unwrap_or_default().trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(shared::error::FieldError::new(
+            "name",
+            "give a name of 1 to 100 characters",
+        ));
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return Err(ApiError::Invalid {
+            code: "invalid_user",
+            detail: errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        });
+    };
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        email,
+        name,
+        role: body.role.unwrap_or(Role::Agent),
+        disabled: false,
+        password_hash: state.passwords.hash(&password),
+        created_at: state.clock.now(),
+    };
+    state.store.insert_user(&user).await.map_err(|e| match e {
+        StoreError::Duplicate(_) => ApiError::Conflict {
+            code: "email_taken",
+            detail: "a user with this e-mail already exists".into(),
+        },
+        other => other.into(),
+    })?;
+    state
+        .audit(
+            Some(me.id),
+            "user_created",
+            format!("{} ({})", user.email, user.role.as_str()),
+            None,
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+#[derive(Deserialize)]
+struct UserPatch {
+    name: Option<String>,
+    role: Option<Role>,
+    disabled: Option<bool>,
+    password: Option<String>,
+}
+
+async fn update_user(
+    State(state): State<AuthState>,
+    Extension(me): Extension<CurrentUser>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UserPatch>,
+) -> Result<Json<UserView>, ApiError> {
+    if id == me.id && (body.disabled == Some(true) || body.role == Some(Role::Agent)) {
+        return Err(ApiError::Conflict {
+            code: "cannot_lock_yourself_out",
+            detail: "you cannot disable or demote your own account; ask another admin".into(),
+        });
+    }
+    if let Some(p) = &body.password {
+        check_password(p).map_err(|m| ApiError::invalid_field("invalid_user", "password", m))?;
+    }
+    let name = body.name.map(|n| n.trim().to_string());
+    if name
+        .as_ref()
+        .is_some_and(|n| n.is_empty() || n.chars().count() > 100)
+    {
+        return Err(ApiError::invalid_field(
+            "invalid_user",
+            "name",
+            "give a name of 1 to 100 characters",
+        ));
+    }
+    let hash = body.password.as_deref().map(|p| state.passwords.hash(p));
+    let (role, disabled) = (body.role, body.disabled);
+    let updated = state
+        .store
+        .update_user(&id, &move |u: &mut User| {
+            if let Some(n) = &name {
+                u.name.clone_from(n);
+            }
+            if let Some(r) = role {
+                u.role = r;
+            }
+            if let Some(d) = disabled {
+                u.disabled = d;
+            }
+            if let Some(h) = &hash {
+                u.password_hash.clone_from(h);
+            }
+        })
+        .await?
+        .ok_or(ApiError::NotFound {
+            code: "user_not_found",
+            detail: "no user has this id".into(),
+        })?;
+    state
+        .audit(
+            Some(me.id),
+            "user_updated",
+            format!(
+                "{}: role {}, {}",
+                updated.email,
+                updated.role.as_str(),
+                if updated.disabled {
+                    "disabled"
+                } else {
+                    "enabled"
+                }
+            ),
+            None,
+        )
+        .await;
+    Ok(Json(UserView::from(&updated)))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    limit: Option<usize>,
+}
+
+async fn audit(
+    State(state): State<AuthState>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    Ok(Json(
+        state.store.audit_entries(q.limit.unwrap_or(100)).await?,
+    ))
+}

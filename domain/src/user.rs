@@ -1,0 +1,120 @@
+//! Users and what their role lets them do.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Dials, manages contacts, reads the team's call logs.
+    Agent,
+    /// Everything an agent does, plus settings, numbers and users.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Whether this role may use something that needs `needed`.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "agent" => Ok(Self::Agent),
+            "admin" => Ok(Self::Admin),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Shortest password accepted. Length beats composition rules (NIST SP 800-63B).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// An e-mail address as we key users by it: trimmed and lower-cased.
+pub fn normalise_email(input: &str) -> Result<String, &'static str> {
+    let email = input.trim().to_ascii_lowercase();
+    let (local, domain) = email.split_once('@').ok_or("must be an e-mail address")?;
+    if local.is_empty()
+        || domain.len() < 3
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || email.len() > 254
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        || domain.contains('@')
+    {
+        return Err("must be an e-mail address");
+    }
+    Ok(email)
+}
+
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err("must be at least 10 characters");
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err("must be at most 256 characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_can_do_what_agents_can_not_the_reverse() {
+        assert!(Role::Admin.allows(Role::Agent));
+        assert!(Role::Admin.allows(Role::Admin));
+        assert!(Role::Agent.allows(Role::Agent));
+        assert!(!Role::Agent.allows(Role::Admin));
+        assert_eq!("admin".parse(), Ok(Role::Admin));
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn emails_and_passwords() {
+        assert_eq!(
+            normalise_email("  Ana@Example.COM "),
+            Ok("ana@example.com".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "@example.com",
+            "ana@",
+            "ana@com",
+            "ana@.com",
+            "a na@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(normalise_email(bad).is_err(), "{bad}");
+        }
+        assert!(check_password("correct horse").is_ok());
+        assert!(check_password("short").is_err());
+        assert!(check_password(&"x".repeat(257)).is_err());
+    }
+}
+
+/// A person who signs in. The password is only ever held hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub password_hash: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -1,0 +1,19 @@
+"use client";
+
+import { useSearchParams } from "next/navigation";
+import { Suspense } from "react";
+import { ActiveCall } from "@/components/ActiveCall";
+import { Spinner } from "@/components/ui";
+
+function CallFromQuery() {
+  const id = useSearchParams().get("id");
+  return <ActiveCall id={id} />;
+}
+
+export default function CallPage() {
+  return (
+    <Suspense fallback={<Spinner label="Loading call" />}>
+      <CallFromQuery />
+    </Suspense>
+  );
+}

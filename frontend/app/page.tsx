@@ -1,0 +1,5 @@
+import { Dialer } from "@/components/Dialer";
+
+export default function PhonePage() {
+  return <Dialer />;
+}

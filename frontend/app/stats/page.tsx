@@ -1,0 +1,5 @@
+import { Statistics } from "@/components/Statistics";
+
+export default function StatsPage() {
+  return <Statistics />;
+}

@@ -1,0 +1,50 @@
+import { expect, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+export const SCREENSHOTS = path.resolve(process.cwd(), "test-results/screenshots");
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+export const FROM = "+1 212 555 0200";
+
+/**
+ * Save the current screen at desktop and phone widths, then restore the viewport. The viewport
+ * is made as tall as the page for the picture, so fixed and sticky bars (the phone tab bar) sit
+ * where a person sees them, not in the middle of a stitched full-page capture.
+ */
+export async function snap(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const original = page.viewportSize() ?? DESKTOP;
+  for (const [label, size] of [
+    ["1280", DESKTOP],
+    ["390", PHONE],
+  ] as const) {
+    await page.setViewportSize(size);
+    // Let layout settle (fonts, transitions, chart resize) before measuring.
+    await page.waitForTimeout(200);
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
+  }
+  await page.setViewportSize(original);
+}
+
+export async function openDialer(page: Page) {
+  await page.goto("/");
+  await expect(page.getByRole("group", { name: "Dial pad" })).toBeVisible();
+  // Settled: the caller IDs and the recent calls have loaded.
+  await expect(page.getByLabel("From", { exact: true })).toBeEnabled();
+  await expect(page.getByText("Loading recent calls")).toHaveCount(0);
+}
+
+export async function fillFrom(page: Page, number = FROM) {
+  const from = page.getByLabel("From", { exact: true });
+  // The field is a disabled placeholder until the team's numbers have loaded.
+  await expect(from).toBeEnabled();
+  if ((await from.evaluate((el) => el.tagName)) === "INPUT") {
+    await from.fill(number);
+  }
+}
+
+export const callStatus = (page: Page) => page.getByTestId("call-status");

@@ -1,0 +1,97 @@
+import { expect, test } from "@playwright/test";
+import { snap } from "./helpers";
+
+const KEY = "KEY0123456789ABCDEFsecretTAIL";
+
+test("settings: the API key is write-only and shown masked", async ({ page }) => {
+  await page.goto("/settings/");
+  await expect(page.getByRole("heading", { name: "Settings", exact: true })).toBeVisible();
+  await expect(page.getByTestId("api-key-status")).toContainText("Not set");
+  await snap(page, "settings");
+
+  const telnyx = page.getByRole("form", { name: "Telnyx account" });
+  await telnyx.getByLabel("API key").fill("short");
+  await telnyx.getByRole("button", { name: "Save" }).click();
+  await expect(telnyx.getByText(/10–256 printable characters/)).toBeVisible();
+
+  await telnyx.getByLabel("API key").fill(KEY);
+  await expect(telnyx.getByLabel("API key")).toHaveAttribute("type", "password");
+  await telnyx.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Telnyx settings saved")).toBeVisible();
+  await expect(page.getByTestId("api-key-status")).toContainText("Configured");
+  await expect(page.getByTestId("api-key-status")).toContainText("TAIL");
+  await expect(page.getByLabel("API key")).toHaveValue("");
+  expect(await page.content()).not.toContain(KEY);
+  expect(await page.content()).not.toContain("secret");
+
+  await page.reload();
+  await expect(page.getByTestId("api-key-status")).toContainText("Configured");
+  expect(await page.content()).not.toContain(KEY);
+  const body = await (await page.request.get("/api/settings")).text();
+  expect(body).not.toContain(KEY);
+
+  // A wrong key would break every Telnyx request (the emulator rejects it): remove it again.
+  await page.getByRole("button", { name: "Remove key" }).click();
+  await expect(page.getByText("API key removed")).toBeVisible();
+  await expect(page.getByTestId("api-key-status")).toContainText("Not set");
+});
+
+test("settings: caller ID, recording, webhook test, numbers", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.goto("/settings/");
+
+  const calling = page.getByRole("form", { name: "Calling" });
+  await calling.getByLabel("Default caller ID").selectOption({ label: "+1 415 555 0203" });
+  await calling.getByLabel("Hold music URL").fill("ftp://nope");
+  await calling.getByRole("button", { name: "Save" }).click();
+  await expect(calling.getByText(/must be an http\(s\) URL/i)).toBeVisible();
+  await calling.getByLabel("Hold music URL").fill("");
+  await calling.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Calling settings saved")).toBeVisible();
+
+  const recording = page.getByRole("form", { name: "Recording" });
+  await recording.getByLabel("Format").selectOption("wav");
+  await recording.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Recording preferences saved")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("form", { name: "Recording" }).getByLabel("Format")).toHaveValue(
+    "wav",
+  );
+
+  // The dialer starts from the default caller ID.
+  await page.goto("/");
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue("+14155550203");
+  await page.goto("/settings/");
+
+  await expect(page.getByLabel("Webhook URL", { exact: true })).toHaveValue(
+    /\/api\/webhooks\/telnyx$/,
+  );
+  await page.getByRole("button", { name: "Copy webhook URL" }).click();
+  await expect(page.getByText("Webhook URL copied")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(
+    /\/api\/webhooks\/telnyx$/,
+  );
+  await page.getByRole("button", { name: "Send test webhook" }).click();
+  await expect(page.getByTestId("webhook-result")).toContainText("Delivered and verified", {
+    timeout: 15_000,
+  });
+
+  const numbers = page.getByRole("list", { name: "Your numbers" });
+  await expect(numbers.getByRole("listitem")).not.toHaveCount(0);
+  const before = await numbers.getByRole("listitem").count();
+  await page.getByLabel("Area code").fill("312");
+  await page.getByRole("button", { name: "Search" }).click();
+  const available = page.getByRole("list", { name: "Available numbers" });
+  await expect(available.getByRole("listitem").first()).toBeVisible();
+  const first = available.getByRole("listitem").first();
+  const number = (await first.locator("span.font-medium").textContent())!.trim();
+  await first.getByRole("button", { name: /^Buy / }).click();
+  const dialog = page.getByRole("dialog", { name: "Buy this number?" });
+  await expect(dialog.getByRole("button", { name: "Buy number" })).toBeDisabled();
+  await dialog.getByLabel("Type the number to confirm").fill(number);
+  await snap(page, "settings-buy-number");
+  await dialog.getByRole("button", { name: "Buy number" }).click();
+  await expect(page.getByText(`${number} ordered`)).toBeVisible();
+  await expect(numbers.getByRole("listitem")).toHaveCount(before + 1);
+  await snap(page, "settings-saved");
+});

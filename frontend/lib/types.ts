@@ -1,0 +1,242 @@
+export type CallStatus = "dialing" | "ringing" | "active" | "ended";
+
+export type CallOutcome = "completed" | "no_answer" | "busy" | "rejected" | "canceled" | "failed";
+
+export type RecordingStatus = "recording" | "processing" | "available" | "failed";
+
+export interface CallControls {
+  hangup: boolean;
+  mute: boolean;
+  unmute: boolean;
+  hold: boolean;
+  resume: boolean;
+  speaker: boolean;
+  dtmf: boolean;
+  record_start: boolean;
+  record_stop: boolean;
+}
+
+export interface CallView {
+  call_id: string;
+  status: CallStatus;
+  outcome: CallOutcome | null;
+  answered_by: "human" | "machine" | null;
+  from_number: string;
+  to_number: string;
+  contact: { id: string; name: string } | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration: number;
+  muted: boolean;
+  on_hold: boolean;
+  speaker: boolean;
+  recording_url: string | null;
+  recording_status?: RecordingStatus | null;
+  hangup_cause: string | null;
+  hangup_source: string | null;
+  sip_hangup_cause: string | null;
+  failure: { code: string; message: string } | null;
+  controls: CallControls;
+  direction?: "outbound" | "inbound";
+  notes?: string | null;
+  tags?: string[];
+}
+
+export interface RecordingInfo {
+  recording_id: string;
+  format?: string | null;
+  channels?: string | null;
+  duration?: number | null;
+  started_at?: string | null;
+}
+
+export interface TimelineEvent {
+  kind: "event";
+  at: string;
+  event_type: string;
+  event_id: string;
+  received_at?: string | null;
+  attempt?: number | null;
+  deliveries?: number | null;
+  summary?: string | null;
+}
+
+export interface TimelineCommand {
+  kind: "command";
+  at: string;
+  command: string;
+  command_id: string;
+  detail?: string | null;
+  result: "ok" | "absorbed" | "failed";
+  code?: string | null;
+  message?: string | null;
+}
+
+export type TimelineEntry = TimelineEvent | TimelineCommand;
+
+export interface CallDetail extends CallView {
+  recordings?: RecordingInfo[];
+  timeline?: TimelineEntry[];
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface OwnedNumber {
+  phone_number: string;
+  is_default_caller_id?: boolean;
+  status?: string | null;
+  connection_id?: string | null;
+  country?: string | null;
+  country_iso_alpha2?: string;
+}
+
+export interface AvailableNumber {
+  phone_number: string;
+  locality?: string | null;
+  region?: string | null;
+  country?: string | null;
+  monthly_cost?: string | null;
+  upfront_cost?: string | null;
+  currency?: string | null;
+  features?: string[];
+}
+
+export type CallFilter = "all" | "active" | "completed" | "missed" | "failed";
+
+export interface Contact {
+  id: string;
+  name: string;
+  phone: string;
+  email: string | null;
+  company: string | null;
+  notes: string | null;
+  tags: string[];
+  favorite: boolean;
+  created_at: string;
+  updated_at: string;
+  call_count: number;
+  last_called_at: string | null;
+}
+
+export interface ContactInput {
+  name: string;
+  phone: string;
+  email?: string | null;
+  company?: string | null;
+  notes?: string | null;
+  tags?: string[];
+  favorite?: boolean;
+}
+
+export interface ImportRowError {
+  row: number;
+  field: string;
+  message: string;
+}
+
+export interface ImportReport {
+  rows?: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  merged?: number;
+  committed?: boolean;
+  errors: ImportRowError[];
+}
+
+export interface OutcomeCounts {
+  completed: number;
+  no_answer: number;
+  busy: number;
+  rejected: number;
+  canceled: number;
+  failed: number;
+}
+
+export interface StatsSummary {
+  total: number;
+  active: number;
+  completed: number;
+  missed: number;
+  failed: number;
+  by_outcome: OutcomeCounts;
+  answer_rate: number | null;
+  total_talk_secs: number;
+  avg_talk_secs: number | null;
+  avg_ring_secs: number | null;
+}
+
+export interface StatsGroupRow extends StatsSummary {
+  key: string;
+}
+
+/** GET /api/stats: the summary for the range, plus per-day and per-number groups. */
+export interface Stats extends StatsSummary {
+  since: string | null;
+  until: string | null;
+  by_day?: StatsGroupRow[];
+  by_number?: StatsGroupRow[];
+}
+
+/** GET /api/settings (secrets masked; the API key is write-only). */
+export interface SettingsView {
+  telnyx_api_key: { configured: boolean; masked: string | null; writable: boolean };
+  telnyx_public_key: string | null;
+  telnyx_connection_id: string | null;
+  default_caller_id: string | null;
+  recording: RecordingPrefs;
+  hold_music_url: string | null;
+  agent_mode: AgentMode;
+  agent_phone: string | null;
+  webhook_url: string | null;
+}
+
+export type AgentMode = "none" | "browser" | "phone";
+
+export interface RecordingPrefs {
+  auto_record: boolean;
+  format: "mp3" | "wav";
+  channels: "single" | "dual";
+}
+
+export interface SettingsUpdate {
+  telnyx_api_key?: string | null;
+  telnyx_public_key?: string | null;
+  telnyx_connection_id?: string | null;
+  default_caller_id?: string | null;
+  recording?: Partial<RecordingPrefs>;
+  hold_music_url?: string | null;
+  agent_mode?: AgentMode;
+  agent_phone?: string | null;
+}
+
+export interface WebhookTest {
+  supported: boolean;
+  webhook_url: string;
+  event_id: string | null;
+  arrived: boolean;
+  verified: boolean;
+  result: string;
+  status: number | null;
+  error: string | null;
+  advice: string | null;
+}

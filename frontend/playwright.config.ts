@@ -1,0 +1,44 @@
+import { defineConfig } from "@playwright/test";
+
+if (!process.env.E2E_BASE_URL) {
+  throw new Error("E2E_BASE_URL must point at the running local stack (npm run e2e sets it)");
+}
+// The browser resolves only 127.0.0.1 (no DNS here), so "localhost" is spelled out.
+const baseURL = process.env.E2E_BASE_URL.replace("//localhost", "//127.0.0.1").replace(/\/+$/, "");
+
+export default defineConfig({
+  testDir: "./e2e",
+  outputDir: "./test-results/playwright",
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [
+    ["list"],
+    [
+      "json",
+      { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? "test-results/playwright.json" },
+    ],
+  ],
+  use: {
+    baseURL,
+    viewport: { width: 1280, height: 800 },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+      ],
+    },
+  },
+});

@@ -1,0 +1,78 @@
+import "./mocks";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { CallLogs, dayStart } from "@/components/CallLogs";
+import { api } from "@/lib/api";
+import { resetConfig } from "@/lib/config";
+import { makeCall, renderApp } from "./utils";
+
+vi.mock("@/lib/api", async (orig) => {
+  const real = await orig<typeof import("@/lib/api")>();
+  return { ...real, api: { calls: vi.fn() } };
+});
+
+const ended = (n: number) =>
+  makeCall({
+    call_id: `call-${n}`,
+    to_number: `+1212555${String(100 + n).padStart(4, "0")}`,
+    status: "ended",
+    outcome: "completed",
+    answered_at: "2026-11-24T10:00:02Z",
+    duration: n,
+  });
+
+beforeEach(() => {
+  vi.mocked(api.calls).mockReset();
+  resetConfig({ apiBaseUrl: "" });
+});
+
+describe("CallLogs", () => {
+  it("pages with next_cursor and links ended calls to their detail", async () => {
+    vi.mocked(api.calls).mockImplementation(async ({ cursor }) =>
+      cursor === "c2"
+        ? { items: [ended(3)], next_cursor: null }
+        : { items: [ended(1), ended(2)], next_cursor: "c2" },
+    );
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    expect(await screen.findAllByTestId("call-row")).toHaveLength(2);
+    expect(screen.getAllByTestId("call-row")[0]).toHaveAttribute("href", "/calls/?id=call-1");
+    await user.click(screen.getByRole("button", { name: "Load more calls" }));
+    await waitFor(() => expect(screen.getAllByTestId("call-row")).toHaveLength(3));
+    expect(vi.mocked(api.calls).mock.lastCall?.[0]).toMatchObject({ cursor: "c2" });
+    expect(screen.queryByRole("button", { name: "Load more calls" })).toBeNull();
+  });
+
+  it("filters by tab, search and dates; the export link carries the same filters", async () => {
+    vi.mocked(api.calls).mockResolvedValue({ items: [], next_cursor: null });
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    await user.click(await screen.findByRole("tab", { name: "Missed" }));
+    await user.type(screen.getByLabelText("Search calls by number or name"), "0102");
+    await user.type(screen.getByLabelText("From date"), "2026-11-20");
+    await waitFor(() =>
+      expect(vi.mocked(api.calls).mock.lastCall?.[0]).toMatchObject({
+        status: "missed",
+        q: "0102",
+        since: dayStart("2026-11-20"),
+      }),
+    );
+    expect(await screen.findByText("No calls match “0102”")).toBeInTheDocument();
+    const href = screen.getByRole("link", { name: "Export CSV" }).getAttribute("href")!;
+    const url = new URL(href, "http://x");
+    expect(url.pathname).toBe("/api/calls/export.csv");
+    expect(url.searchParams.get("status")).toBe("missed");
+    expect(url.searchParams.get("q")).toBe("0102");
+    expect(url.searchParams.get("since")).toBe(dayStart("2026-11-20"));
+  });
+
+  it("an end date before the start is refused without a request", async () => {
+    vi.mocked(api.calls).mockResolvedValue({ items: [], next_cursor: null });
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    await user.type(await screen.findByLabelText("From date"), "2026-11-20");
+    await user.type(screen.getByLabelText("To date"), "2026-11-10");
+    expect(await screen.findByText("The end date is before the start")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import {
+  badgeText,
+  formatDuration,
+  outcomeDetail,
+  outcomeTone,
+  statusHeadline,
+} from "@/lib/format";
+import { liveSeconds } from "@/lib/hooks";
+import type { CallOutcome } from "@/lib/types";
+import { makeCall } from "./utils";
+
+describe("status words", () => {
+  it("names each live state", () => {
+    expect(statusHeadline(makeCall({ status: "dialing" }))).toBe("Dialing…");
+    expect(statusHeadline(makeCall({ status: "ringing" }))).toBe("Ringing…");
+    expect(statusHeadline(makeCall({ status: "active" }))).toBe("Connected");
+    expect(statusHeadline(makeCall({ status: "active", on_hold: true }))).toBe("On hold");
+    expect(statusHeadline(makeCall({ status: "ended" }))).toBe("Ended");
+  });
+
+  it.each<[CallOutcome, string]>([
+    ["completed", "Completed"],
+    ["no_answer", "No answer"],
+    ["busy", "Busy"],
+    ["rejected", "Declined"],
+    ["canceled", "Canceled"],
+    ["failed", "Failed"],
+  ])("outcome %s reads %s", (outcome, words) => {
+    expect(outcomeDetail(makeCall({ status: "ended", outcome }))).toBe(words);
+    expect(badgeText(makeCall({ status: "ended", outcome }))).toBe(words);
+  });
+
+  it("adds the failure message", () => {
+    const call = makeCall({
+      status: "ended",
+      outcome: "failed",
+      failure: { code: "unroutable", message: "The number could not be reached" },
+    });
+    expect(outcomeDetail(call)).toBe("Failed: The number could not be reached");
+    expect(outcomeTone(call)).toBe("danger");
+  });
+
+  it("has no outcome line while live", () => {
+    expect(outcomeDetail(makeCall({ status: "active" }))).toBeNull();
+  });
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [0, "0:00"],
+    [7, "0:07"],
+    [65, "1:05"],
+    [3723, "1:02:03"],
+    [-3, "0:00"],
+  ])("%i s -> %s", (s, text) => {
+    expect(formatDuration(s)).toBe(text);
+  });
+});
+
+describe("liveSeconds", () => {
+  const answered = Date.parse("2026-11-24T10:00:00Z");
+  it("ticks from answered_at while active", () => {
+    const call = makeCall({
+      status: "active",
+      answered_at: "2026-11-24T10:00:00Z",
+      duration: 4,
+    });
+    expect(liveSeconds(call, answered + 5_400)).toBe(5);
+  });
+  it("trusts the server when the local clock is off", () => {
+    const call = makeCall({ status: "active", answered_at: "2026-11-24T10:00:00Z", duration: 4 });
+    expect(liveSeconds(call, answered + 600_000)).toBe(4);
+  });
+  it("uses the final duration once ended", () => {
+    const call = makeCall({ status: "ended", answered_at: "2026-11-24T10:00:00Z", duration: 42 });
+    expect(liveSeconds(call, answered + 99_000)).toBe(42);
+  });
+});

@@ -1,0 +1,241 @@
+//! One call in full: `GET /api/calls/{call_id}` (the call with its timeline) and
+//! `GET /api/calls/{call_id}/recording` (a fresh link to the audio).
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::{Call, RecordingState};
+use serde::Serialize;
+use serde_json::Value;
+use shared::ApiError;
+use shared::http::CallIdPath;
+use shared::ports::{CallControl, CallStore, CommandLog, CommandResult, EventLog, SharedClock};
+use shared::view::CallView;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct DetailState {
+    pub calls: Arc<dyn CallStore>,
+    pub events: Arc<dyn EventLog>,
+    pub commands: Arc<dyn CommandLog>,
+    pub telnyx: Arc<dyn CallControl>,
+    /// Names the person called.
+    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub clock: SharedClock,
+}
+
+/// (method, path) of every route here, for the OpenAPI and template tests.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/calls/{call_id}"),
+    ("GET", "/api/calls/{call_id}/recording"),
+];
+
+pub fn routes(state: DetailState) -> Router {
+    Router::new()
+        .route(ROUTES[0].1, get(detail))
+        .route(ROUTES[1].1, get(recording))
+        .with_state(state)
+}
+
+impl DetailState {
+    pub async fn from_wiring(
+        wiring: &shared::wiring::Wiring,
+    ) -> Result<Self, shared::wiring::WiringError> {
+        let store = wiring.store().await?;
+        Ok(Self {
+            calls: store.clone(),
+            events: store.clone(),
+            commands: store,
+            telnyx: wiring.telnyx()?,
+            contacts: wiring.data_store().await?,
+            clock: wiring.clock.clone(),
+        })
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// One line of a call's timeline: a Telnyx event or a command we sent.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    Event {
+        at: String,
+        event_type: String,
+        event_id: String,
+        received_at: String,
+        attempt: u32,
+        deliveries: u32,
+        /// What the event said that a person cares about (digit pressed, hangup cause, …).
+        summary: Option<String>,
+    },
+    Command {
+        at: String,
+        command: String,
+        command_id: String,
+        detail: Option<String>,
+        #[serde(flatten)]
+        result: CommandResult,
+    },
+}
+
+#[derive(Serialize)]
+struct RecordingView {
+    recording_id: String,
+    format: Option<String>,
+    channels: Option<String>,
+    duration: Option<i64>,
+    started_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CallDetail {
+    #[serde(flatten)]
+    view: CallView,
+    notes: Option<String>,
+    tags: Vec<String>,
+    recordings: Vec<RecordingView>,
+    timeline: Vec<TimelineEntry>,
+}
+
+/// A short human reading of an event's payload for the timeline.
+fn summarise(event_type: &str, raw: &str) -> Option<String> {
+    let body: Value = serde_json::from_str(raw).ok()?;
+    let p = &body["data"]["payload"];
+    let text = |f: &str| p[f].as_str().map(str::to_string);
+    match event_type {
+        "call.hangup" => Some(format!(
+            "{} by {} (SIP {})",
+            text("hangup_cause")?,
+            text("hangup_source").unwrap_or_else(|| "unknown".into()),
+            text("sip_hangup_cause").unwrap_or_else(|| "?".into())
+        )),
+        "call.dtmf.received" => text("digit").map(|d| format!("pressed {d}")),
+        "call.machine.detection.ended" | "call.machine.premium.detection.ended" => text("result"),
+        "call.playback.ended" | "call.speak.ended" => text("status"),
+        "call.recording.error" => text("reason"),
+        "call.cost" => p["total_cost"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| p["total_cost"].as_f64().map(|c| c.to_string())),
+        _ => None,
+    }
+}
+
+/// Events by when they happened (not when they arrived) merged with our commands; ties keep
+/// commands first, since a command causes the events stamped in the same instant.
+pub fn timeline(
+    events: Vec<shared::ports::EventRecord>,
+    commands: Vec<shared::ports::CommandRecord>,
+) -> Vec<TimelineEntry> {
+    let mut entries: Vec<(DateTime<Utc>, u8, TimelineEntry)> = Vec::new();
+    for c in commands {
+        entries.push((
+            c.at,
+            0,
+            TimelineEntry::Command {
+                at: rfc3339(c.at),
+                command: c.command,
+                command_id: c.command_id,
+                detail: c.detail,
+                result: c.result,
+            },
+        ));
+    }
+    for e in events {
+        let summary = summarise(&e.event_type, &e.raw);
+        entries.push((
+            e.occurred_at,
+            1,
+            TimelineEntry::Event {
+                at: rfc3339(e.occurred_at),
+                event_type: e.event_type,
+                event_id: e.event_id,
+                received_at: rfc3339(e.received_at),
+                attempt: e.attempt,
+                deliveries: e.deliveries,
+                summary,
+            },
+        ));
+    }
+    entries.sort_by_key(|e| (e.0, e.1));
+    entries.into_iter().map(|(_, _, e)| e).collect()
+}
+
+async fn load(state: &DetailState, id: domain::CallId) -> Result<Call, ApiError> {
+    state
+        .calls
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::CallNotFound(id.to_string()))
+}
+
+async fn detail(
+    State(state): State<DetailState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallDetail>, ApiError> {
+    let call = load(&state, id).await?;
+    let (events, commands) = tokio::try_join!(
+        state.events.events_for_call(id),
+        state.commands.commands_for_call(id)
+    )?;
+    let recordings = call
+        .recordings
+        .values()
+        .map(|r| RecordingView {
+            recording_id: r.recording_id.clone(),
+            format: r.format.clone(),
+            channels: r.channels.clone(),
+            duration: match (r.started_at, r.ended_at) {
+                (Some(s), Some(e)) => Some((e - s).num_seconds().max(0)),
+                _ => None,
+            },
+            started_at: r.started_at.map(rfc3339),
+        })
+        .collect();
+    Ok(Json(CallDetail {
+        view: CallView::new(
+            &call,
+            shared::view::contact_ref(state.contacts.as_ref(), &call).await,
+            state.clock.now(),
+        ),
+        notes: call.notes.clone(),
+        tags: call.tags.clone(),
+        recordings,
+        timeline: timeline(events, commands),
+    }))
+}
+
+async fn recording(
+    State(state): State<DetailState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Response, ApiError> {
+    let call = load(&state, id).await?;
+    let Some(rec) = call.latest_recording() else {
+        return Err(match call.recording_state() {
+            Some(RecordingState::Recording | RecordingState::Processing) => {
+                ApiError::RecordingProcessing
+            }
+            _ => ApiError::RecordingNotFound,
+        });
+    };
+    // Telnyx's links expire after ten minutes, so one is minted for every request.
+    let link = state
+        .telnyx
+        .recording_link(&rec.recording_id, rec.format.as_deref())
+        .await
+        .map_err(ApiError::Telnyx)?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, link),
+            (header::CACHE_CONTROL, "no-store".into()),
+        ],
+    )
+        .into_response())
+}

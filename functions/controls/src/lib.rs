@@ -1,0 +1,369 @@
+//! In-call controls: `POST /api/calls/{call_id}/{mute,unmute,hold,resume,speaker,dtmf,
+//! recording/start,recording/stop}`.
+//!
+//! Telnyx has no single-leg mute or hold (reference §2.8). Mute and speaker live where the audio
+//! is (the agent's browser or phone): the API records them so every screen agrees. Hold loops
+//! hold music to the customer with `playback_start` and resume stops it. DTMF and recording are
+//! Telnyx commands. Every command carries a `command_id` derived from the call's state, so a
+//! retried request for the same transition never acts twice, and a control that the call's
+//! state does not allow answers 409 without reaching Telnyx.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::{Json, Router};
+use domain::{Call, CallId, ControlRefusal};
+use serde::Deserialize;
+use shared::ApiError;
+use shared::commands::{Commander, Sent};
+use shared::http::{ApiJson, CallIdPath};
+use shared::ports::{CallAction, CallStore, CommandRecord, CommandResult, SharedClock};
+use shared::view::CallView;
+use std::sync::Arc;
+
+/// Longest DTMF string accepted in one request (a PIN, an extension, a menu path).
+pub const MAX_DTMF_DIGITS: usize = 32;
+
+#[derive(Clone)]
+pub struct ControlsState {
+    pub calls: Arc<dyn CallStore>,
+    pub commander: Commander,
+    pub clock: SharedClock,
+    /// Names the person on the call in every answer.
+    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    /// The team's hold music and recording preferences.
+    pub settings: Arc<dyn shared::ports::SettingsStore>,
+    /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
+    pub default_hold_music_url: String,
+}
+
+impl ControlsState {
+    pub async fn from_wiring(
+        wiring: &shared::wiring::Wiring,
+    ) -> Result<Self, shared::wiring::WiringError> {
+        let store = wiring.store().await?;
+        let c = &wiring.config;
+        let data = wiring.data_store().await?;
+        Ok(Self {
+            contacts: data.clone(),
+            settings: data,
+            calls: store.clone(),
+            commander: Commander {
+                telnyx: wiring.telnyx()?,
+                log: store,
+                clock: wiring.clock.clone(),
+            },
+            clock: wiring.clock.clone(),
+            default_hold_music_url: c.hold_music_url.clone(),
+        })
+    }
+}
+
+/// (method, path) of every route here, for the OpenAPI test.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/calls/{call_id}/mute"),
+    ("POST", "/api/calls/{call_id}/unmute"),
+    ("POST", "/api/calls/{call_id}/hold"),
+    ("POST", "/api/calls/{call_id}/resume"),
+    ("POST", "/api/calls/{call_id}/speaker"),
+    ("POST", "/api/calls/{call_id}/dtmf"),
+    ("POST", "/api/calls/{call_id}/recording/start"),
+    ("POST", "/api/calls/{call_id}/recording/stop"),
+];
+
+pub fn router(state: ControlsState) -> Router {
+    Router::new()
+        .route(ROUTES[0].1, post(mute))
+        .route(ROUTES[1].1, post(unmute))
+        .route(ROUTES[2].1, post(hold))
+        .route(ROUTES[3].1, post(resume))
+        .route(ROUTES[4].1, post(speaker))
+        .route(ROUTES[5].1, post(dtmf))
+        .route(ROUTES[6].1, post(recording_start))
+        .route(ROUTES[7].1, post(recording_stop))
+        .with_state(state)
+}
+
+fn refusal(reason: ControlRefusal) -> ApiError {
+    match reason {
+        ControlRefusal::NotActive => ApiError::CallNotActive,
+        ControlRefusal::AlreadyEnded => ApiError::CallAlreadyEnded,
+    }
+}
+
+impl ControlsState {
+    async fn load(&self, id: CallId, needs_answer: bool) -> Result<Call, ApiError> {
+        let call = self
+            .calls
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+        call.check_control(needs_answer).map_err(refusal)?;
+        Ok(call)
+    }
+
+    async fn change(
+        &self,
+        id: CallId,
+        change: &(dyn Fn(&mut Call) + Send + Sync),
+    ) -> Result<Json<CallView>, ApiError> {
+        let call = self
+            .calls
+            .update(id, change)
+            .await?
+            .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+        Ok(self.view(&call).await)
+    }
+
+    /// Agent-side state with no Telnyx command: recorded, kept in the timeline when it changes.
+    async fn set_flag(
+        &self,
+        id: CallId,
+        command: &str,
+        current: fn(&Call) -> bool,
+        set: fn(&mut Call),
+    ) -> Result<Json<CallView>, ApiError> {
+        let call = self.load(id, false).await?;
+        if !current(&call) {
+            self.commander
+                .note(CommandRecord {
+                    call_id: id,
+                    command_id: format!("{id}:{command}:{}", uuid::Uuid::new_v4()),
+                    command: command.to_string(),
+                    detail: None,
+                    at: self.clock.now(),
+                    result: CommandResult::Ok,
+                })
+                .await;
+        }
+        self.change(id, &move |c: &mut Call| set(c)).await
+    }
+
+    /// The call as every control answers it, named after its contact.
+    async fn view(&self, call: &Call) -> Json<CallView> {
+        let contact = shared::view::contact_ref(self.contacts.as_ref(), call).await;
+        Json(CallView::new(call, contact, self.clock.now()))
+    }
+
+    fn leg(call: &Call) -> Result<String, ApiError> {
+        call.telnyx
+            .as_ref()
+            .map(|leg| leg.call_control_id.clone())
+            .ok_or(ApiError::CallNotReady)
+    }
+}
+
+async fn mute(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    s.set_flag(id, "mute", |c| c.muted, |c| c.muted = true)
+        .await
+}
+
+async fn unmute(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    s.set_flag(id, "unmute", |c| !c.muted, |c| c.muted = false)
+        .await
+}
+
+async fn hold(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    let call = s.load(id, true).await?;
+    if call.on_hold {
+        return Ok(s.view(&call).await);
+    }
+    let hold_music = s
+        .settings
+        .load_settings()
+        .await?
+        .hold_music_url
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| s.default_hold_music_url.clone());
+    if hold_music.is_empty() {
+        return Err(ApiError::Conflict {
+            code: "hold_music_not_configured",
+            detail: "set a hold-music URL (HOLD_MUSIC_URL) that Telnyx can fetch before putting calls on hold".into(),
+        });
+    }
+    let sent = s
+        .commander
+        .send(
+            id,
+            &ControlsState::leg(&call)?,
+            CallAction::PlaybackStart {
+                audio_url: hold_music,
+            },
+            format!("{id}:hold:{}", call.holds + 1),
+            None,
+        )
+        .await?;
+    if sent == Sent::LegAlreadyEnded {
+        return Ok(s.view(&call).await);
+    }
+    let holds = call.holds + 1;
+    s.change(id, &move |c: &mut Call| {
+        c.on_hold = true;
+        c.holds = c.holds.max(holds);
+    })
+    .await
+}
+
+async fn resume(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    let call = s.load(id, true).await?;
+    if !call.on_hold {
+        return Ok(s.view(&call).await);
+    }
+    let sent = s
+        .commander
+        .send(
+            id,
+            &ControlsState::leg(&call)?,
+            CallAction::PlaybackStop,
+            format!("{id}:resume:{}", call.holds),
+            None,
+        )
+        .await?;
+    if sent == Sent::LegAlreadyEnded {
+        return Ok(s.view(&call).await);
+    }
+    s.change(id, &|c: &mut Call| c.on_hold = false).await
+}
+
+#[derive(Deserialize)]
+struct SpeakerBody {
+    on: Option<bool>,
+}
+
+async fn speaker(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+    ApiJson(body): ApiJson<SpeakerBody>,
+) -> Result<Json<CallView>, ApiError> {
+    let on = body
+        .on
+        .ok_or_else(|| ApiError::invalid_field("invalid_speaker", "on", "must be true or false"))?;
+    s.load(id, false).await?;
+    s.change(id, &move |c: &mut Call| c.speaker = on).await
+}
+
+#[derive(Deserialize)]
+struct DtmfBody {
+    digits: Option<String>,
+}
+
+/// Checks a DTMF string: 1 to [`MAX_DTMF_DIGITS`] of `0-9 * # A-D`.
+pub fn validate_dtmf(digits: &str) -> Result<String, &'static str> {
+    let digits = digits.trim().to_ascii_uppercase();
+    if digits.is_empty() {
+        return Err("give at least one digit");
+    }
+    if digits.chars().count() > MAX_DTMF_DIGITS {
+        return Err("at most 32 digits per request");
+    }
+    if !digits
+        .chars()
+        .all(|c| matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
+    {
+        return Err("only 0-9, *, # and A-D can be sent");
+    }
+    Ok(digits)
+}
+
+async fn dtmf(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<DtmfBody>,
+) -> Result<Json<CallView>, ApiError> {
+    let digits = validate_dtmf(body.digits.as_deref().unwrap_or_default())
+        .map_err(|m| ApiError::invalid_field("invalid_dtmf", "digits", m))?;
+    let call = s.load(id, true).await?;
+    // A client that retries a key press sends the same Idempotency-Key; Telnyx then ignores the
+    // repeat. Without one, each request is a new press.
+    let press = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 64)
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    s.commander
+        .send(
+            id,
+            &ControlsState::leg(&call)?,
+            CallAction::SendDtmf {
+                digits: digits.clone(),
+            },
+            format!("{id}:dtmf:{press}"),
+            Some(digits),
+        )
+        .await?;
+    Ok(s.view(&call).await)
+}
+
+async fn recording_start(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    let call = s.load(id, true).await?;
+    if call.recording_active {
+        return Ok(s.view(&call).await);
+    }
+    let prefs = s.settings.load_settings().await?.recording;
+    let (format, channels) = (prefs.format.as_str(), prefs.channels.as_str());
+    let sent = s
+        .commander
+        .send(
+            id,
+            &ControlsState::leg(&call)?,
+            CallAction::RecordStart {
+                format: format.into(),
+                channels: channels.into(),
+            },
+            format!("{id}:record_start:{}", call.recordings_started + 1),
+            Some(format!("{format} {channels}")),
+        )
+        .await?;
+    if sent == Sent::LegAlreadyEnded {
+        return Ok(s.view(&call).await);
+    }
+    let started = call.recordings_started + 1;
+    s.change(id, &move |c: &mut Call| {
+        c.recording_active = true;
+        c.recording_requested = true;
+        c.recordings_started = c.recordings_started.max(started);
+    })
+    .await
+}
+
+async fn recording_stop(
+    State(s): State<ControlsState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Json<CallView>, ApiError> {
+    let call = s.load(id, true).await?;
+    if !call.recording_active {
+        return Ok(s.view(&call).await);
+    }
+    let sent = s
+        .commander
+        .send(
+            id,
+            &ControlsState::leg(&call)?,
+            CallAction::RecordStop,
+            format!("{id}:record_stop:{}", call.recordings_started),
+            None,
+        )
+        .await?;
+    if sent == Sent::LegAlreadyEnded {
+        return Ok(s.view(&call).await);
+    }
+    s.change(id, &|c: &mut Call| c.recording_active = false)
+        .await
+}

@@ -1,0 +1,493 @@
+//! `GET|PUT /api/settings`, `POST /api/settings/test-webhook` and the account's phone numbers
+//! (`/api/numbers…`).
+//!
+//! Where settings live: everything except secrets is one document in the database (the
+//! `settings` table locally, a `settings` collection in MongoDB). The Telnyx API key is a
+//! secret: locally the embedded store keeps it (it is the user's own machine); in AWS it lives in
+//! Secrets Manager, is read into `TELNYX_API_KEY` at cold start (`shared::aws_secrets`), and
+//! cannot be changed through this API (409 `setting_managed_by_deployment`). Answers only ever show its
+//! last four characters, and nothing here logs it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post, put};
+use axum::{Json, Router};
+use base64::Engine;
+use domain::PhoneNumber;
+use domain::settings::{RecordingPrefs, Settings, SettingsPatch, validate_api_key};
+use serde::{Deserialize, Serialize};
+use shared::ApiError;
+use shared::config::Secret;
+use shared::error::FieldError;
+use shared::http::{ApiJson, ApiQuery};
+use shared::ports::{
+    NumberInventory, NumberSearch, SECRET_TELNYX_API_KEY, SecretError, SecretStore, SettingsStore,
+    TelnyxError, WebhookProbe,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/settings"),
+    ("PUT", "/api/settings"),
+    ("POST", "/api/settings/test-webhook"),
+    ("GET", "/api/numbers"),
+    ("GET", "/api/numbers/available"),
+    ("POST", "/api/numbers/orders"),
+];
+
+#[derive(Clone)]
+pub struct SettingsState {
+    pub settings: Arc<dyn SettingsStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub numbers: Arc<dyn NumberInventory>,
+    pub probe: Arc<dyn WebhookProbe>,
+    /// The public URL of `/api/webhooks/telnyx` to paste into Telnyx.
+    pub webhook_url: Option<String>,
+    /// What the deployment configured, shown while the app's settings leave a field unset.
+    pub deployment_public_key: String,
+    pub deployment_connection_id: String,
+    pub default_country: String,
+    /// How long the webhook test waits for the first delivery attempt.
+    pub probe_deadline: Duration,
+    /// True in AWS: the API key belongs to Secrets Manager and is read-only here.
+    pub deployment_managed_secrets: bool,
+}
+
+fn handler(method: &str, path: &str) -> MethodRouter<SettingsState> {
+    match (method, path) {
+        ("GET", "/api/settings") => get(read),
+        ("PUT", "/api/settings") => put(write),
+        ("POST", "/api/settings/test-webhook") => post(test_webhook),
+        ("GET", "/api/numbers") => get(owned),
+        ("GET", "/api/numbers/available") => get(available),
+        ("POST", "/api/numbers/orders") => post(order),
+        other => unreachable!("route {other:?} has no handler"),
+    }
+}
+
+pub fn router(state: SettingsState) -> Router {
+    let mut router = Router::new();
+    for (method, path) in ROUTES {
+        router = router.route(path, handler(method, path));
+    }
+    router.with_state(state)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiKeyView {
+    pub configured: bool,
+    /// `••••` and the last four characters; never the key.
+    pub masked: Option<String>,
+    /// Whether `PUT /api/settings` may change it (false in AWS: Secrets Manager owns it).
+    pub writable: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SettingsView {
+    pub telnyx_api_key: ApiKeyView,
+    pub telnyx_public_key: Option<String>,
+    pub telnyx_connection_id: Option<String>,
+    pub default_caller_id: Option<String>,
+    pub recording: RecordingPrefs,
+    pub hold_music_url: Option<String>,
+    pub agent_mode: domain::settings::AgentMode,
+    pub agent_phone: Option<String>,
+    /// Paste this into the Telnyx Call Control application's webhook URL.
+    pub webhook_url: Option<String>,
+}
+
+fn or_default(v: Option<String>, default: &str) -> Option<String> {
+    v.or_else(|| (!default.is_empty()).then(|| default.to_string()))
+}
+
+async fn view(state: &SettingsState, s: Settings) -> Result<SettingsView, ApiError> {
+    let key = state.secrets.secret(SECRET_TELNYX_API_KEY).await?;
+    let writable = !state.secrets_read_only();
+    Ok(SettingsView {
+        telnyx_api_key: ApiKeyView {
+            configured: key.as_ref().is_some_and(|k| !k.is_empty()),
+            masked: key.filter(|k| !k.is_empty()).map(|k| k.masked()),
+            writable,
+        },
+        telnyx_public_key: or_default(s.telnyx_public_key, &state.deployment_public_key),
+        telnyx_connection_id: or_default(s.telnyx_connection_id, &state.deployment_connection_id),
+        default_caller_id: s.default_caller_id.map(|n| n.to_string()),
+        recording: s.recording,
+        hold_music_url: s.hold_music_url,
+        agent_mode: s.agent_mode,
+        agent_phone: s.agent_phone.map(|n| n.to_string()),
+        webhook_url: state.webhook_url.clone(),
+    })
+}
+
+impl SettingsState {
+    fn secrets_read_only(&self) -> bool {
+        self.deployment_managed_secrets
+    }
+
+    pub async fn from_wiring(
+        wiring: &shared::wiring::Wiring,
+    ) -> Result<Self, shared::wiring::WiringError> {
+        let c = &wiring.config;
+        let data = wiring.data_store().await?;
+        let secrets = wiring.secrets()?;
+        let telnyx = wiring.configured_telnyx(data.clone(), secrets.clone());
+        // Telnyx sends no test events; an emulator standing in for it does.
+        let probe: Arc<dyn WebhookProbe> = if c.telnyx_api_base.contains("telnyx.com") {
+            Arc::new(shared::telnyx::probe::NoProbe)
+        } else {
+            Arc::new(shared::telnyx::probe::EmulatorProbe::new(
+                c.telnyx_api_base.trim_end_matches("/v2"),
+            ))
+        };
+        Ok(Self {
+            settings: data,
+            secrets,
+            numbers: Arc::new(shared::telnyx::numbers::CachedInventory::new(
+                telnyx,
+                Duration::from_secs(60),
+            )),
+            probe,
+            webhook_url: c.webhook_url.clone(),
+            deployment_public_key: c.telnyx_public_key.clone(),
+            deployment_connection_id: c.telnyx_connection_id.clone(),
+            default_country: c.default_country.clone(),
+            probe_deadline: Duration::from_secs(5),
+            deployment_managed_secrets: c.mongodb_uri.is_some(),
+        })
+    }
+}
+
+async fn read(State(state): State<SettingsState>) -> Result<Json<SettingsView>, ApiError> {
+    let s = state.settings.load_settings().await?;
+    Ok(Json(view(&state, s).await?))
+}
+
+fn valid_public_key(key: &str) -> bool {
+    base64::engine::general_purpose::STANDARD
+        .decode(key.trim())
+        .is_ok_and(|b| b.len() == 32)
+}
+
+async fn write(
+    State(state): State<SettingsState>,
+    ApiJson(patch): ApiJson<SettingsPatch>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let current = state.settings.load_settings().await?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let next = match current.apply(&patch, &state.default_country) {
+        Ok(next) => Some(next),
+        Err(issues) => {
+            errors.extend(
+                issues
+                    .into_iter()
+                    .map(|i| FieldError::new(i.field, i.message)),
+            );
+            None
+        }
+    };
+    if let Some(Some(k)) = &patch.telnyx_public_key
+        && !k.trim().is_empty()
+        && !valid_public_key(k)
+    {
+        errors.push(FieldError::new(
+            "telnyx_public_key",
+            "must be the base64 Ed25519 public key from the Telnyx portal (44 characters)",
+        ));
+    }
+    let key = match &patch.telnyx_api_key {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(k)) if k.trim().is_empty() => Some(None),
+        Some(Some(k)) => match validate_api_key(k.trim()) {
+            Ok(()) => Some(Some(Secret::new(k.trim()))),
+            Err(e) => {
+                errors.push(FieldError::new(e.field, e.message));
+                None
+            }
+        },
+    };
+    let Some(next) = next.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::invalid_fields("invalid_settings", errors));
+    };
+    if let Some(key) = key {
+        match state
+            .secrets
+            .put_secret(SECRET_TELNYX_API_KEY, key.as_ref())
+            .await
+        {
+            Ok(()) => {}
+            Err(SecretError::ReadOnly(_)) => {
+                return Err(ApiError::Conflict {
+                    code: "setting_managed_by_deployment",
+                    detail: "the Telnyx API key is kept in AWS Secrets Manager for this \
+                             deployment; change it there and redeploy"
+                        .into(),
+                });
+            }
+            Err(SecretError::Store(e)) => return Err(e.into()),
+        }
+    }
+    state.settings.save_settings(&next).await?;
+    tracing::info!("settings updated");
+    Ok(Json(view(&state, next).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookTest {
+    /// Whether the provider can send test events (the emulator can; Telnyx cannot).
+    pub supported: bool,
+    pub webhook_url: String,
+    pub event_id: Option<String>,
+    /// Our endpoint answered at all.
+    pub arrived: bool,
+    /// It answered 200: signature verified and the event queued.
+    pub verified: bool,
+    /// `verified`, `signature_rejected`, `endpoint_error`, `unreachable`, `no_answer_yet`,
+    /// `unsupported`.
+    pub result: &'static str,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub advice: Option<String>,
+}
+
+async fn test_webhook(State(state): State<SettingsState>) -> Result<Json<WebhookTest>, ApiError> {
+    let Some(url) = state.webhook_url.clone() else {
+        return Err(ApiError::Conflict {
+            code: "webhook_url_unknown",
+            detail: "this deployment does not know its public webhook URL (set WEBHOOK_URL)".into(),
+        });
+    };
+    let mut answer = WebhookTest {
+        supported: true,
+        webhook_url: url.clone(),
+        event_id: None,
+        arrived: false,
+        verified: false,
+        result: "no_answer_yet",
+        status: None,
+        error: None,
+        advice: None,
+    };
+    let Some(event_id) = state
+        .probe
+        .send_test_event(&url)
+        .await
+        .map_err(ApiError::Telnyx)?
+    else {
+        answer.supported = false;
+        answer.result = "unsupported";
+        answer.advice = Some(
+            "Telnyx cannot send a test event on request: place a short test call and check \
+             that its status moves past \"dialing\"."
+                .into(),
+        );
+        return Ok(Json(answer));
+    };
+    answer.event_id = Some(event_id.clone());
+    let deadline = tokio::time::Instant::now() + state.probe_deadline;
+    let first = loop {
+        let attempts = state
+            .probe
+            .deliveries(&event_id)
+            .await
+            .map_err(ApiError::Telnyx)?;
+        if let Some(first) = attempts.into_iter().next() {
+            break Some(first);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    if let Some(d) = first {
+        answer.status = d.status;
+        answer.error = d.error;
+        answer.arrived = d.status.is_some();
+        answer.verified = d.status == Some(200);
+        (answer.result, answer.advice) = match d.status {
+            Some(200) => ("verified", None),
+            Some(401) => (
+                "signature_rejected",
+                Some(
+                    "The endpoint refused the signature: set the Telnyx public key \
+                     (Portal → Keys & Credentials → Public Key)."
+                        .into(),
+                ),
+            ),
+            Some(_) => (
+                "endpoint_error",
+                Some("The endpoint answered with an error; check the function's logs.".into()),
+            ),
+            None => (
+                "unreachable",
+                Some("The webhook URL could not be reached from Telnyx.".into()),
+            ),
+        };
+    }
+    Ok(Json(answer))
+}
+
+#[derive(Debug, Serialize)]
+pub struct OwnedView {
+    pub phone_number: String,
+    pub status: Option<String>,
+    pub connection_id: Option<String>,
+    pub country: Option<String>,
+    pub is_default_caller_id: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// Telnyx errors on number requests: our input problems are 4xx for the user, not 502s.
+fn numbers_error(e: TelnyxError) -> ApiError {
+    match &e {
+        TelnyxError::Rejected {
+            status: 400 | 404 | 409 | 422,
+            title,
+            detail,
+            ..
+        } => ApiError::Conflict {
+            code: "number_not_available",
+            detail: format!(
+                "Telnyx refused: {title}{}",
+                detail
+                    .as_deref()
+                    .map(|d| format!(" — {d}"))
+                    .unwrap_or_default()
+            ),
+        },
+        _ => ApiError::Telnyx(e),
+    }
+}
+
+async fn owned(State(state): State<SettingsState>) -> Result<Json<Items<OwnedView>>, ApiError> {
+    let default = state.settings.load_settings().await?.default_caller_id;
+    let numbers = state
+        .numbers
+        .owned_numbers()
+        .await
+        .map_err(ApiError::Telnyx)?;
+    Ok(Json(Items {
+        items: numbers
+            .into_iter()
+            .map(|n| OwnedView {
+                is_default_caller_id: default
+                    .as_ref()
+                    .is_some_and(|d| d.as_str() == n.phone_number),
+                phone_number: n.phone_number,
+                status: n.status,
+                connection_id: n.connection_id,
+                country: n.country,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AvailableQuery {
+    #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
+    area_code: Option<String>,
+    #[serde(default)]
+    contains: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+async fn available(
+    State(state): State<SettingsState>,
+    ApiQuery(q): ApiQuery<AvailableQuery>,
+) -> Result<Json<Items<shared::ports::AvailableNumber>>, ApiError> {
+    let mut errors = Vec::new();
+    let country = q
+        .country
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| state.default_country.clone());
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
+        errors.push(FieldError::new(
+            "country",
+            "must be a two-letter country code (US, CA, GB…)",
+        ));
+    }
+    let digits = |field: &'static str,
+                  v: Option<String>,
+                  len: std::ops::RangeInclusive<usize>,
+                  errors: &mut Vec<FieldError>| {
+        let v = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())?;
+        if !len.contains(&v.len()) || !v.chars().all(|c| c.is_ascii_digit()) {
+            errors.push(FieldError::new(
+                field,
+                format!("must be {}–{} digits", len.start(), len.end()),
+            ));
+            return None;
+        }
+        Some(v)
+    };
+    let area_code = digits("area_code", q.area_code, 2..=5, &mut errors);
+    let contains = digits("contains", q.contains, 1..=10, &mut errors);
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        errors.push(FieldError::new("limit", "must be between 1 and 50"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields("invalid_query", errors));
+    }
+    let items = state
+        .numbers
+        .available_numbers(&NumberSearch {
+            country,
+            area_code,
+            contains,
+            limit,
+        })
+        .await
+        .map_err(numbers_error)?;
+    Ok(Json(Items { items }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrderBody {
+    #[serde(default)]
+    phone_number: Option<String>,
+    /// Must repeat `phone_number`: buying costs money, so a stray or replayed request with only
+    /// a number in it never buys anything.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn order(
+    State(state): State<SettingsState>,
+    ApiJson(body): ApiJson<OrderBody>,
+) -> Result<(StatusCode, Json<shared::ports::NumberOrder>), ApiError> {
+    let number = PhoneNumber::parse(
+        body.phone_number.as_deref().unwrap_or_default(),
+        &state.default_country,
+    )
+    .map_err(|e| ApiError::invalid_field("invalid_phone_number", "phone_number", e.to_string()))?;
+    let confirmed = body
+        .confirm
+        .as_deref()
+        .and_then(|c| PhoneNumber::parse(c, &state.default_country).ok())
+        .is_some_and(|c| c == number);
+    if !confirmed {
+        return Err(ApiError::invalid_field(
+            "confirmation_required",
+            "confirm",
+            "repeat the phone number being bought to confirm the purchase",
+        ));
+    }
+    let placed = state
+        .numbers
+        .order_numbers(std::slice::from_ref(&number))
+        .await
+        .map_err(numbers_error)?;
+    tracing::info!(order_id = %placed.id, number = %number, "number ordered");
+    Ok((StatusCode::CREATED, Json(placed)))
+}

@@ -1,0 +1,494 @@
+//! The production store: MongoDB (Atlas) through the official driver, behind the same ports as
+//! the embedded SQLite store and held to the same contract tests.
+//!
+//! # Collection schema
+//!
+//! ## `calls` — one document per call
+//!
+//! | field             | type              | notes                                                |
+//! |-------------------|-------------------|------------------------------------------------------|
+//! | `_id`             | string            | the call id (UUIDv7, hyphenated); unique by `_id`    |
+//! | `id`              | string            | the same id again, as the history tie-breaker        |
+//! | `version`         | int64             | starts at 1, +1 on every write (optimistic locking)  |
+//! | `started_at_us`   | int64             | `call.started_at` in µs since the epoch (sort key)   |
+//! | `call_control_id` | string, absent    | Telnyx's id of the customer leg, once dialled        |
+//! | `call`            | document          | the serde form of [`domain::Call`] (times as RFC 3339 strings, exact to the ns) |
+//! | `facts`           | document          | history/statistics fields derived from the call (`mongo_data`) |
+//!
+//! Indexes: `{call_control_id: 1}` unique + sparse (calls not yet dialled have no such field);
+//! `{started_at_us: -1, id: -1}` for history pages, newest first (the copy of `_id` exists because
+//! the local stand-in breaks every insert once a compound index names `_id`).
+//!
+//! ## `events` — every raw Telnyx event, once
+//!
+//! | field             | type            | notes                                           |
+//! |-------------------|-----------------|-------------------------------------------------|
+//! | `_id`             | string          | Telnyx `data.id`; unique by `_id`               |
+//! | `event_type`      | string          | e.g. `call.answered`                            |
+//! | `call_id`         | string, absent  | our call id, when the event could be matched    |
+//! | `call_control_id` | string, absent  |                                                 |
+//! | `occurred_at_us`  | int64           | Telnyx `occurred_at`, µs since the epoch        |
+//! | `received_at_us`  | int64           | first acceptance by our webhook, µs             |
+//! | `attempt`         | int64           | Telnyx `meta.attempt` of the first delivery     |
+//! | `deliveries`      | int64           | `$inc`'d on each repeat                         |
+//! | `raw`             | string          | the exact body Telnyx signed                    |
+//!
+//! Index: `{call_id: 1, occurred_at_us: 1}` for a call's timeline (ties on the time are sorted
+//! by `_id` in memory: a call has a few dozen events).
+//!
+//! ## `commands` — what we asked Telnyx to do, for each call's timeline
+//!
+//! | field      | type     | notes                                                          |
+//! |------------|----------|----------------------------------------------------------------|
+//! | `_id`      | ObjectId | made by the writer; breaks ties on `at_us` in insertion order  |
+//! | `call_id`  | string   | our call id                                                    |
+//! | `at_us`    | int64    | when the command was sent, µs since the epoch                  |
+//! | `command`  | document | the serde form of [`CommandRecord`] (`command_id`, `command`, `detail`, `result`, …) |
+//!
+//! Index: `{call_id: 1, at_us: 1}`. A command is appended once per attempt, never updated: the
+//! timeline shows retries as they happened.
+//!
+//! Why this shape: ids are strings because both Atlas and the local stand-in sort them
+//! correctly (the stand-in mis-sorts integer `_id`); times used for sorting and cursors are
+//! integer microseconds because BSON datetimes stop at milliseconds and the cursor must match
+//! the embedded store's ordering exactly; the call itself stays a real sub-document so Atlas
+//! queries and future history filters can reach its fields. Index names are left to the server
+//! (the stand-in does not support custom names).
+
+use crate::ports::{
+    CallChange, CallQuery, CallStore, CommandLog, CommandRecord, EventLog, EventRecord, Recorded,
+    StoreError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Call, CallId};
+use mongodb::bson::oid::ObjectId;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::{Client, Collection, IndexModel};
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+const CALLS: &str = "calls";
+const EVENTS: &str = "events";
+const COMMANDS: &str = "commands";
+const DUPLICATE_KEY: i32 = 11000;
+/// Optimistic retries before `update` gives up. Each lost round means another writer of the
+/// same call succeeded, so this bounds the wait under a burst of events for one call without
+/// ever spinning forever.
+const MAX_UPDATE_ATTEMPTS: u32 = 64;
+
+/// Connection settings sized for Lambda: a few sockets per warm container, none kept when idle,
+/// and an outage reported within seconds (the processor retries through SQS; the API answers 503)
+/// instead of hanging until the function times out.
+#[derive(Debug, Clone)]
+pub struct MongoOptions {
+    pub max_pool_size: u32,
+    pub min_pool_size: u32,
+    pub server_selection_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub app_name: Option<String>,
+}
+
+impl Default for MongoOptions {
+    fn default() -> Self {
+        Self {
+            max_pool_size: 4,
+            min_pool_size: 0,
+            server_selection_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(2),
+            app_name: Some("dialer".into()),
+        }
+    }
+}
+
+/// Cheap to clone: clones share the driver's connection pool. Build one per process.
+#[derive(Clone)]
+pub struct MongoStore {
+    pub(crate) calls: Collection<Document>,
+    events: Collection<Document>,
+    commands: Collection<Document>,
+    /// Contacts, settings (see `mongo_data`).
+    pub(crate) db: mongodb::Database,
+}
+
+impl MongoStore {
+    /// Builds the client with [`MongoOptions::default`]. Does not wait for the server (only a
+    /// `mongodb+srv://` URI's SRV lookup happens here), so a cold start is not delayed and an
+    /// outage surfaces on the first operation as `Unavailable`.
+    pub async fn connect(uri: &str, database: &str) -> Result<Self, StoreError> {
+        Self::connect_with(uri, database, MongoOptions::default()).await
+    }
+
+    pub async fn connect_with(
+        uri: &str,
+        database: &str,
+        options: MongoOptions,
+    ) -> Result<Self, StoreError> {
+        let mut client_options = ClientOptions::parse(uri).await.map_err(classify)?;
+        // Settings given in the URI (`maxPoolSize=…`) win: operators tune them without a build.
+        let o = &mut client_options;
+        o.max_pool_size = o.max_pool_size.or(Some(options.max_pool_size));
+        o.min_pool_size = o.min_pool_size.or(Some(options.min_pool_size));
+        o.server_selection_timeout = o
+            .server_selection_timeout
+            .or(Some(options.server_selection_timeout));
+        o.connect_timeout = o.connect_timeout.or(Some(options.connect_timeout));
+        o.app_name = o.app_name.take().or(options.app_name);
+        let client = Client::with_options(client_options).map_err(classify)?;
+        Ok(Self::from_client(&client, database))
+    }
+
+    /// Shares an existing client (and its pool) with other users of the same process.
+    pub fn from_client(client: &Client, database: &str) -> Self {
+        let db = client.database(database);
+        Self {
+            calls: db.collection(CALLS),
+            events: db.collection(EVENTS),
+            commands: db.collection(COMMANDS),
+            db,
+        }
+    }
+
+    /// Creates the indexes (idempotent: the server ignores an identical existing index). Run it
+    /// at deploy time or on a cold start; a missing index is a slow query, not a wrong answer,
+    /// except for the call_control_id uniqueness it enforces.
+    pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        self.ensure_data_indexes().await?;
+        let unique_sparse = IndexOptions::builder().unique(true).sparse(true).build();
+        self.calls
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! { "call_control_id": 1 })
+                    .options(unique_sparse)
+                    .build(),
+            )
+            .await
+            .map_err(classify)?;
+        self.calls
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! { "started_at_us": -1, "id": -1 })
+                    .build(),
+            )
+            .await
+            .map_err(classify)?;
+        self.events
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! { "call_id": 1, "occurred_at_us": 1 })
+                    .build(),
+            )
+            .await
+            .map_err(classify)?;
+        self.commands
+            .create_index(
+                IndexModel::builder()
+                    .keys(doc! { "call_id": 1, "at_us": 1 })
+                    .build(),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn collect(
+    mut cursor: mongodb::Cursor<Document>,
+) -> Result<Vec<Document>, StoreError> {
+    let mut out = Vec::new();
+    while cursor.advance().await.map_err(classify)? {
+        out.push(
+            cursor
+                .deserialize_current()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+    }
+    Ok(out)
+}
+
+pub(crate) fn classify(e: mongodb::error::Error) -> StoreError {
+    match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == DUPLICATE_KEY => {
+            StoreError::Duplicate(w.message.clone())
+        }
+        ErrorKind::Command(c) if c.code == DUPLICATE_KEY => {
+            StoreError::Duplicate(c.message.clone())
+        }
+        ErrorKind::BsonDeserialization(_) | ErrorKind::BsonSerialization(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("time {us}")))
+}
+
+/// Integers may come back as int32 from servers that narrow small values.
+fn get_int(doc: &Document, key: &str) -> Result<i64, StoreError> {
+    match doc.get(key) {
+        Some(Bson::Int64(v)) => Ok(*v),
+        Some(Bson::Int32(v)) => Ok(i64::from(*v)),
+        other => Err(StoreError::Corrupt(format!("{key}: {other:?}"))),
+    }
+}
+
+fn get_str(doc: &Document, key: &str) -> Result<Option<String>, StoreError> {
+    match doc.get(key) {
+        None | Some(Bson::Null) => Ok(None),
+        Some(Bson::String(s)) => Ok(Some(s.clone())),
+        other => Err(StoreError::Corrupt(format!("{key}: {other:?}"))),
+    }
+}
+
+fn encode_call(call: &Call, version: i64) -> Result<Document, StoreError> {
+    let body = mongodb::bson::to_document(call).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id = call.id.to_string();
+    let mut d = doc! {
+        "_id": &id,
+        "id": &id,
+        "version": version,
+        "started_at_us": micros(call.started_at),
+    };
+    // Absent rather than null, so the sparse unique index ignores calls not yet dialled.
+    if let Some(leg) = &call.telnyx {
+        d.insert("call_control_id", leg.call_control_id.clone());
+    }
+    d.insert("call", body);
+    // What history filters and statistics query (`mongo_data`), derived once per write.
+    d.insert("facts", super::mongo_data::call_facts(call));
+    Ok(d)
+}
+
+pub(crate) fn decode_call(d: &Document) -> Result<Call, StoreError> {
+    let body = d
+        .get_document("call")
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    mongodb::bson::from_document(body.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode_event(e: &EventRecord) -> Document {
+    let mut d = doc! {
+        "_id": &e.event_id,
+        "event_type": &e.event_type,
+        "occurred_at_us": micros(e.occurred_at),
+        "received_at_us": micros(e.received_at),
+        "attempt": i64::from(e.attempt),
+        "deliveries": 1_i64,
+        "raw": &e.raw,
+    };
+    if let Some(id) = e.call_id {
+        d.insert("call_id", id.to_string());
+    }
+    if let Some(ccid) = &e.call_control_id {
+        d.insert("call_control_id", ccid.clone());
+    }
+    d
+}
+
+fn decode_event(d: &Document) -> Result<EventRecord, StoreError> {
+    let count = |key: &str| -> Result<u32, StoreError> {
+        u32::try_from(get_int(d, key)?).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+    };
+    Ok(EventRecord {
+        event_id: get_str(d, "_id")?
+            .ok_or_else(|| StoreError::Corrupt("event without _id".into()))?,
+        event_type: get_str(d, "event_type")?.unwrap_or_default(),
+        call_id: get_str(d, "call_id")?
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("call_id {s}: {e}")))
+            })
+            .transpose()?,
+        call_control_id: get_str(d, "call_control_id")?,
+        occurred_at: from_micros(get_int(d, "occurred_at_us")?)?,
+        received_at: from_micros(get_int(d, "received_at_us")?)?,
+        attempt: count("attempt")?,
+        deliveries: count("deliveries")?,
+        raw: get_str(d, "raw")?.unwrap_or_default(),
+    })
+}
+
+/// Randomised backoff so writers that collided do not collide again in lockstep.
+async fn contention_pause(attempt: u32) {
+    let cap_ms = 1u64 << attempt.min(5);
+    let jitter = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        % (cap_ms * 1000 + 1);
+    tokio::time::sleep(Duration::from_micros(jitter)).await;
+}
+
+#[async_trait]
+impl CallStore for MongoStore {
+    async fn insert(&self, call: &Call) -> Result<(), StoreError> {
+        self.calls
+            .insert_one(encode_call(call, 1)?)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError> {
+        let found = self
+            .calls
+            .find_one(doc! { "_id": id.to_string() })
+            .await
+            .map_err(classify)?;
+        found.as_ref().map(decode_call).transpose()
+    }
+
+    async fn find_by_call_control_id(
+        &self,
+        call_control_id: &str,
+    ) -> Result<Option<Call>, StoreError> {
+        let found = self
+            .calls
+            .find_one(doc! { "call_control_id": call_control_id })
+            .await
+            .map_err(classify)?;
+        found.as_ref().map(decode_call).transpose()
+    }
+
+    async fn update(&self, id: CallId, change: CallChange<'_>) -> Result<Option<Call>, StoreError> {
+        // The change is an arbitrary closure, so it cannot become an atomic update operator:
+        // read, apply, and write back only if nobody wrote in between (compare-and-swap on
+        // `version`), else start over from the newer document.
+        let key = id.to_string();
+        for attempt in 0..MAX_UPDATE_ATTEMPTS {
+            let Some(current) = self
+                .calls
+                .find_one(doc! { "_id": &key })
+                .await
+                .map_err(classify)?
+            else {
+                return Ok(None);
+            };
+            let version = get_int(&current, "version")?;
+            let before = decode_call(&current)?;
+            let mut call = before.clone();
+            change(&mut call);
+            if call == before {
+                // A duplicate event: the read was a consistent snapshot, nothing to write.
+                return Ok(Some(call));
+            }
+            let written = self
+                .calls
+                .replace_one(
+                    doc! { "_id": &key, "version": version },
+                    encode_call(&call, version + 1)?,
+                )
+                .await
+                .map_err(classify)?;
+            if written.matched_count == 1 {
+                return Ok(Some(call));
+            }
+            contention_pause(attempt).await;
+        }
+        Err(StoreError::Unavailable(format!(
+            "call {key}: still contended after {MAX_UPDATE_ATTEMPTS} attempts"
+        )))
+    }
+
+    async fn list(&self, query: &CallQuery) -> Result<Vec<Call>, StoreError> {
+        let limit = query.limit.clamp(1, 500) as i64;
+        let filter = match query.before {
+            Some((t, id)) => {
+                let t = micros(t);
+                doc! { "$or": [
+                    { "started_at_us": { "$lt": t } },
+                    { "started_at_us": t, "id": { "$lt": id.to_string() } },
+                ] }
+            }
+            None => doc! {},
+        };
+        let cursor = self
+            .calls
+            .find(filter)
+            .sort(doc! { "started_at_us": -1, "id": -1 })
+            .limit(limit)
+            .await
+            .map_err(classify)?;
+        collect(cursor).await?.iter().map(decode_call).collect()
+    }
+}
+
+#[async_trait]
+impl EventLog for MongoStore {
+    async fn record(&self, event: &EventRecord) -> Result<Recorded, StoreError> {
+        match self
+            .events
+            .insert_one(encode_event(event))
+            .await
+            .map_err(classify)
+        {
+            Ok(_) => Ok(Recorded::New),
+            Err(StoreError::Duplicate(_)) => {
+                self.events
+                    .update_one(
+                        doc! { "_id": &event.event_id },
+                        doc! { "$inc": { "deliveries": 1_i64 } },
+                    )
+                    .await
+                    .map_err(classify)?;
+                Ok(Recorded::Duplicate)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn events_for_call(&self, id: CallId) -> Result<Vec<EventRecord>, StoreError> {
+        let cursor = self
+            .events
+            .find(doc! { "call_id": id.to_string() })
+            .sort(doc! { "occurred_at_us": 1, "_id": 1 })
+            .await
+            .map_err(classify)?;
+        collect(cursor).await?.iter().map(decode_event).collect()
+    }
+}
+
+#[async_trait]
+impl CommandLog for MongoStore {
+    async fn record_command(&self, command: &CommandRecord) -> Result<(), StoreError> {
+        let body =
+            mongodb::bson::to_document(command).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.commands
+            .insert_one(doc! {
+                "_id": ObjectId::new(),
+                "call_id": command.call_id.to_string(),
+                "at_us": micros(command.at),
+                "command": body,
+            })
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn commands_for_call(&self, id: CallId) -> Result<Vec<CommandRecord>, StoreError> {
+        let cursor = self
+            .commands
+            .find(doc! { "call_id": id.to_string() })
+            .sort(doc! { "at_us": 1, "_id": 1 })
+            .await
+            .map_err(classify)?;
+        collect(cursor)
+            .await?
+            .iter()
+            .map(|d| {
+                let body = d
+                    .get_document("command")
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                mongodb::bson::from_document(body.clone())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,11 @@
+//! Sign-in and access control: session tokens, password hashing, the ports they need, and the
+//! layer that puts every route behind a role.
+
+pub mod layer;
+pub mod password;
+pub mod ports;
+pub mod token;
+
+pub use layer::{Access, AuthLayerState, CurrentUser, require_access};
+pub use password::Passwords;
+pub use token::{Claims, TokenError, TokenSigner};

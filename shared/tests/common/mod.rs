@@ -1,0 +1,60 @@
+//! Helpers shared by the contract suites: finding the local stand-ins and waiting on
+//! conditions with deadlines.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::future::Future;
+use std::io::Write;
+use std::time::Duration;
+
+/// Whether a missing stand-in must fail the run (the project's test command sets it) instead of
+/// skipping.
+pub fn standins_required() -> bool {
+    std::env::var("REQUIRE_STANDINS").is_ok_and(|v| v.trim() == "1")
+}
+
+/// The value of `var` (a stand-in's address), or `None` after announcing the skip.
+pub fn standin(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Some(v),
+        _ => {
+            skip_or_fail(test, &format!("{var} is not set"));
+            None
+        }
+    }
+}
+
+/// Written to the real stderr, not through `eprintln!`, so the line shows even though the
+/// harness captures the output of passing tests.
+pub fn skip_or_fail(test: &str, why: &str) {
+    if standins_required() {
+        panic!(
+            "{test}: {why}, and REQUIRE_STANDINS=1 (start them with scripts/standins.sh and source the env file it prints)"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED {test}: {why} (start the stand-ins with scripts/standins.sh and source the env file it prints; REQUIRE_STANDINS=1 makes this a failure)"
+    );
+}
+
+/// A loopback port with nothing listening on it.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Awaits `fut`, failing the test if it takes longer than `deadline`.
+pub async fn within<T>(deadline: Duration, what: &str, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: no answer within {deadline:?}"),
+    }
+}
+
+/// A short unique suffix for database and queue names, so tests never share state.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
