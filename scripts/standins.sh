@@ -117,7 +117,9 @@ start() {
     # setsid: the servers outlive this script and a Ctrl-C in the caller's terminal.
     setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$STATE/moto.log" 2>&1 </dev/null &
     echo $! >"$STATE/moto.pid"
-    setsid "$VENV/bin/nx-27017" --db memory --host 127.0.0.1 -p "$mongo_port" >"$STATE/mongo.log" 2>&1 </dev/null &
+    # nx-27017 keeps a machine-wide pid file by default (/tmp/nx_27017.pid) and refuses a second
+    # server; each set of stand-ins keeps its own, so a rehearsal can run beside the tests.
+    setsid "$VENV/bin/nx-27017" --db memory --host 127.0.0.1 -p "$mongo_port" --pid-file "$STATE/nx_27017.pid" >"$STATE/mongo.log" 2>&1 </dev/null &
     echo $! >"$STATE/mongo.pid"
 
     cat >"$ENV_FILE" <<EOF

@@ -76,6 +76,9 @@ test("settings: caller ID, recording, webhook test, numbers", async ({ page, con
     timeout: 15_000,
   });
 
+  // The cost model's figure for the default profile (docs/cost-model.md: about $0.29).
+  await expect(page.getByText(/About \$0\.\d\d of AWS per 1,000 three-minute calls/)).toBeVisible();
+
   const numbers = page.getByRole("list", { name: "Your numbers" });
   await expect(numbers.getByRole("listitem")).not.toHaveCount(0);
   const before = await numbers.getByRole("listitem").count();

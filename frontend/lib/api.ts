@@ -117,6 +117,13 @@ function query(params: Record<string, string | number | boolean | null | undefin
   return s ? `?${s}` : "";
 }
 
+/** What the platform costs on AWS for the default call profile (docs/cost-model.md). */
+export interface CostEstimate {
+  aws_per_1000_calls: number;
+  telnyx_per_1000_calls: number;
+  aws_share_of_telnyx_percent: number | null;
+}
+
 export interface DialRequest {
   to_number: string;
   from_number: string;
@@ -229,6 +236,7 @@ export const api = {
   settings: () => get<SettingsView>("/api/settings"),
   saveSettings: (update: SettingsUpdate) => send<SettingsView>("PUT", "/api/settings", update),
   testWebhook: () => post<WebhookTest>("/api/settings/test-webhook"),
+  costEstimate: () => get<CostEstimate>("/api/cost-estimate"),
   numbers: async () => page<OwnedNumber>(await get("/api/numbers")),
   availableNumbers: async (params: { country?: string; area_code?: string; contains?: string }) =>
     page<AvailableNumber>(await get(`/api/numbers/available${query({ ...params, limit: 10 })}`)),

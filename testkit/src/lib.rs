@@ -230,3 +230,42 @@ pub fn owned_numbers(emulator: &Emulator) -> Arc<shared::telnyx::numbers::Cached
         Duration::from_secs(60),
     ))
 }
+
+/// A call placed through the emulator with our Telnyx client and stored as the dial function
+/// leaves it (Telnyx ids known, nothing heard back yet).
+pub async fn place_call(
+    store: &SqliteStore,
+    telnyx: &TelnyxHttp,
+    to: &str,
+    record: bool,
+) -> domain::Call {
+    use shared::ports::{CallControl, CallStore, DialCommand};
+    let number = |n: &str| domain::PhoneNumber::parse(n, "US").expect("test numbers parse");
+    let now = Utc::now();
+    let mut call = domain::Call::new(
+        domain::CallId::new_at(now),
+        number("+13125550201"),
+        number(to),
+        None,
+        now,
+    );
+    call.recording_requested = record;
+    call.recording_active = record;
+    let leg = telnyx
+        .dial(&DialCommand {
+            to: call.to.clone(),
+            from: call.from.clone(),
+            call_id: call.id,
+            command_id: call.id.to_string(),
+            timeout_secs: 30,
+            time_limit_secs: 600,
+            record,
+            record_format: Default::default(),
+            record_channels: Default::default(),
+        })
+        .await
+        .expect("the emulator accepts the dial");
+    call.telnyx = Some(leg);
+    store.insert(&call).await.expect("call stored");
+    call
+}

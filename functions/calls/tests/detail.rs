@@ -6,8 +6,7 @@ use calls::detail::{DetailState, routes, timeline};
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
 use shared::ports::{
-    CallControl, CallStore, CommandLog, CommandRecord, CommandResult, DialCommand, EventLog,
-    EventRecord, SystemClock,
+    CallStore, CommandLog, CommandRecord, CommandResult, EventLog, EventRecord, SystemClock,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,33 +136,8 @@ async fn fixture(recording_ttl: Duration) -> Fixture {
 /// A recorded call placed through the emulator and hung up after the callee answered; the
 /// recording.saved facts are applied as the processor would.
 async fn recorded_call(f: &Fixture) -> Call {
-    let telnyx = telnyx_client(&f.emulator);
-    let now = Utc::now();
-    let mut c = Call::new(
-        CallId::new_at(now),
-        number("+13125550201"),
-        number("+12125550100"),
-        None,
-        now,
-    );
-    c.recording_requested = true;
-    let leg = telnyx
-        .dial(&DialCommand {
-            to: c.to.clone(),
-            from: c.from.clone(),
-            call_id: c.id,
-            command_id: c.id.to_string(),
-            timeout_secs: 30,
-            time_limit_secs: 600,
-            record: true,
-            record_format: Default::default(),
-            record_channels: Default::default(),
-        })
-        .await
-        .unwrap();
-    let ccid = leg.call_control_id.clone();
-    c.telnyx = Some(leg);
-    f.store.insert(&c).await.unwrap();
+    let c = testkit::place_call(&f.store, &telnyx_client(&f.emulator), "+12125550100", true).await;
+    let ccid = c.telnyx.as_ref().unwrap().call_control_id.clone();
     let answered = eventually(Duration::from_secs(5), "answer", || {
         let s = f.emulator.call(&ccid);
         async move { s.filter(|s| s.answered_at.is_some()) }

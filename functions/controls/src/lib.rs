@@ -139,6 +139,26 @@ impl ControlsState {
         self.change(id, &move |c: &mut Call| set(c)).await
     }
 
+    /// Sends the command of a state transition and, once Telnyx accepted it, records the new
+    /// state. A leg that already ended is left as it is: its hangup event is on the way.
+    async fn transition(
+        &self,
+        call: &Call,
+        action: CallAction,
+        command_id: String,
+        detail: Option<String>,
+        apply: &(dyn Fn(&mut Call) + Send + Sync),
+    ) -> Result<Json<CallView>, ApiError> {
+        let sent = self
+            .commander
+            .send(call.id, &Self::leg(call)?, action, command_id, detail)
+            .await?;
+        if sent == Sent::LegAlreadyEnded {
+            return Ok(self.view(call).await);
+        }
+        self.change(call.id, apply).await
+    }
+
     /// The call as every control answers it, named after its contact.
     async fn view(&self, call: &Call) -> Json<CallView> {
         let contact = shared::view::contact_ref(self.contacts.as_ref(), call).await;
@@ -190,26 +210,19 @@ async fn hold(
             detail: "set a hold-music URL (HOLD_MUSIC_URL) that Telnyx can fetch before putting calls on hold".into(),
         });
     }
-    let sent = s
-        .commander
-        .send(
-            id,
-            &ControlsState::leg(&call)?,
-            CallAction::PlaybackStart {
-                audio_url: hold_music,
-            },
-            format!("{id}:hold:{}", call.holds + 1),
-            None,
-        )
-        .await?;
-    if sent == Sent::LegAlreadyEnded {
-        return Ok(s.view(&call).await);
-    }
     let holds = call.holds + 1;
-    s.change(id, &move |c: &mut Call| {
-        c.on_hold = true;
-        c.holds = c.holds.max(holds);
-    })
+    s.transition(
+        &call,
+        CallAction::PlaybackStart {
+            audio_url: hold_music,
+        },
+        format!("{id}:hold:{holds}"),
+        None,
+        &move |c: &mut Call| {
+            c.on_hold = true;
+            c.holds = c.holds.max(holds);
+        },
+    )
     .await
 }
 
@@ -221,20 +234,14 @@ async fn resume(
     if !call.on_hold {
         return Ok(s.view(&call).await);
     }
-    let sent = s
-        .commander
-        .send(
-            id,
-            &ControlsState::leg(&call)?,
-            CallAction::PlaybackStop,
-            format!("{id}:resume:{}", call.holds),
-            None,
-        )
-        .await?;
-    if sent == Sent::LegAlreadyEnded {
-        return Ok(s.view(&call).await);
-    }
-    s.change(id, &|c: &mut Call| c.on_hold = false).await
+    s.transition(
+        &call,
+        CallAction::PlaybackStop,
+        format!("{id}:resume:{}", call.holds),
+        None,
+        &|c: &mut Call| c.on_hold = false,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -318,28 +325,21 @@ async fn recording_start(
     }
     let prefs = s.settings.load_settings().await?.recording;
     let (format, channels) = (prefs.format.as_str(), prefs.channels.as_str());
-    let sent = s
-        .commander
-        .send(
-            id,
-            &ControlsState::leg(&call)?,
-            CallAction::RecordStart {
-                format: format.into(),
-                channels: channels.into(),
-            },
-            format!("{id}:record_start:{}", call.recordings_started + 1),
-            Some(format!("{format} {channels}")),
-        )
-        .await?;
-    if sent == Sent::LegAlreadyEnded {
-        return Ok(s.view(&call).await);
-    }
     let started = call.recordings_started + 1;
-    s.change(id, &move |c: &mut Call| {
-        c.recording_active = true;
-        c.recording_requested = true;
-        c.recordings_started = c.recordings_started.max(started);
-    })
+    s.transition(
+        &call,
+        CallAction::RecordStart {
+            format: format.into(),
+            channels: channels.into(),
+        },
+        format!("{id}:record_start:{started}"),
+        Some(format!("{format} {channels}")),
+        &move |c: &mut Call| {
+            c.recording_active = true;
+            c.recording_requested = true;
+            c.recordings_started = c.recordings_started.max(started);
+        },
+    )
     .await
 }
 
@@ -351,19 +351,12 @@ async fn recording_stop(
     if !call.recording_active {
         return Ok(s.view(&call).await);
     }
-    let sent = s
-        .commander
-        .send(
-            id,
-            &ControlsState::leg(&call)?,
-            CallAction::RecordStop,
-            format!("{id}:record_stop:{}", call.recordings_started),
-            None,
-        )
-        .await?;
-    if sent == Sent::LegAlreadyEnded {
-        return Ok(s.view(&call).await);
-    }
-    s.change(id, &|c: &mut Call| c.recording_active = false)
-        .await
+    s.transition(
+        &call,
+        CallAction::RecordStop,
+        format!("{id}:record_stop:{}", call.recordings_started),
+        None,
+        &|c: &mut Call| c.recording_active = false,
+    )
+    .await
 }

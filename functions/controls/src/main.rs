@@ -1,7 +1,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let wiring = shared::wiring::Wiring::from_env()?;
+    let wiring = shared::wiring::Wiring::from_env_and_secrets().await?;
     let state = controls::ControlsState::from_wiring(&wiring).await?;
     lambda_http::run(shared::http::finish(controls::router(state))).await
 }

@@ -4,9 +4,9 @@
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use controls::{ControlsState, router};
-use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
+use domain::{Call, CallEvent, CallEventKind, CallId};
 use serde_json::Value;
-use shared::ports::{CallControl, CallStore, CommandLog, DialCommand, SystemClock};
+use shared::ports::{CallStore, CommandLog, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{call, emulator, eventually, memory_store, telnyx_client};
@@ -49,10 +49,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-fn number(n: &str) -> PhoneNumber {
-    PhoneNumber::parse(n, "US").unwrap()
-}
-
 fn event(kind: CallEventKind) -> CallEvent {
     CallEvent {
         event_id: uuid_like(),
@@ -68,33 +64,13 @@ fn uuid_like() -> String {
 /// A call placed through the emulator; `answered` waits until the emulator's callee picked up
 /// and applies the answer to our store, as the processor would.
 async fn placed_call(f: &Fixture, answered: bool) -> Call {
-    let now = Utc::now();
-    let mut c = Call::new(
-        CallId::new_at(now),
-        number("+13125550201"),
-        number("+12125550100"),
-        None,
-        now,
-    );
-    let leg = f
-        .telnyx
-        .dial(&DialCommand {
-            to: c.to.clone(),
-            from: c.from.clone(),
-            call_id: c.id,
-            command_id: c.id.to_string(),
-            timeout_secs: 30,
-            time_limit_secs: 600,
-            record: false,
-            record_format: Default::default(),
-            record_channels: Default::default(),
-        })
+    let c = testkit::place_call(&f.store, &f.telnyx, "+12125550100", false).await;
+    let ccid = c.telnyx.as_ref().unwrap().call_control_id.clone();
+    let initiated = event(CallEventKind::Initiated);
+    f.store
+        .update(c.id, &move |call: &mut Call| call.apply(&initiated))
         .await
         .unwrap();
-    let ccid = leg.call_control_id.clone();
-    c.telnyx = Some(leg);
-    c.apply(&event(CallEventKind::Initiated));
-    f.store.insert(&c).await.unwrap();
     if answered {
         eventually(Duration::from_secs(5), "callee answers", || {
             let s = f.emulator.call(&ccid);

@@ -4,7 +4,7 @@ use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
 use hangup::{HangupState, router};
-use shared::ports::{CallControl, CallStore, DialCommand, SystemClock};
+use shared::ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{call, emulator, eventually, memory_store, telnyx_client};
@@ -38,34 +38,8 @@ fn number(n: &str) -> PhoneNumber {
     PhoneNumber::parse(n, "US").unwrap()
 }
 
-/// A call placed through the emulator, stored as the dial function would leave it.
 async fn live_call(f: &Fixture, to: &str) -> Call {
-    let now = Utc::now();
-    let mut c = Call::new(
-        CallId::new_at(now),
-        number("+13125550201"),
-        number(to),
-        None,
-        now,
-    );
-    let leg = f
-        .telnyx
-        .dial(&DialCommand {
-            to: c.to.clone(),
-            from: c.from.clone(),
-            call_id: c.id,
-            command_id: c.id.to_string(),
-            timeout_secs: 30,
-            time_limit_secs: 600,
-            record: false,
-            record_format: Default::default(),
-            record_channels: Default::default(),
-        })
-        .await
-        .unwrap();
-    c.telnyx = Some(leg);
-    f.store.insert(&c).await.unwrap();
-    c
+    testkit::place_call(&f.store, &f.telnyx, to, false).await
 }
 
 fn hangups(f: &Fixture, ccid: &str) -> Vec<serde_json::Value> {

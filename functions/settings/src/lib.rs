@@ -34,6 +34,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/numbers"),
     ("GET", "/api/numbers/available"),
     ("POST", "/api/numbers/orders"),
+    ("GET", "/api/cost-estimate"),
 ];
 
 #[derive(Clone)]
@@ -62,6 +63,7 @@ fn handler(method: &str, path: &str) -> MethodRouter<SettingsState> {
         ("GET", "/api/numbers") => get(owned),
         ("GET", "/api/numbers/available") => get(available),
         ("POST", "/api/numbers/orders") => post(order),
+        ("GET", "/api/cost-estimate") => get(cost_estimate),
         other => unreachable!("route {other:?} has no handler"),
     }
 }
@@ -490,4 +492,12 @@ async fn order(
         .map_err(numbers_error)?;
     tracing::info!(order_id = %placed.id, number = %number, "number ordered");
     Ok((StatusCode::CREATED, Json(placed)))
+}
+
+/// What the platform costs on AWS per 1,000 calls, for the default call profile (3-minute calls,
+/// 1 s polling) and list prices: the figure docs/cost-model.md explains.
+async fn cost_estimate() -> Result<Json<domain::cost::CostEstimate>, ApiError> {
+    domain::cost::estimate(&domain::cost::CostInputs::default())
+        .map(Json)
+        .map_err(|e| ApiError::invalid_field("invalid_cost_inputs", e.field, e.to_string()))
 }
