@@ -110,20 +110,14 @@ function TelnyxCard({
   const { save, saving, fieldError } = useSave(onSaved);
   const ids = { key: useId(), pub: useId(), conn: useId() };
   const [apiKey, setApiKey] = useState("");
-  const [publicKey, setPublicKey] = useState(settings.telnyx_public_key ?? "");
   const [connection, setConnection] = useState(settings.telnyx_connection_id ?? "");
   const key = settings.telnyx_api_key;
-  const dirty =
-    apiKey.trim() !== "" ||
-    publicKey !== (settings.telnyx_public_key ?? "") ||
-    connection !== (settings.telnyx_connection_id ?? "");
+  const dirty = apiKey.trim() !== "" || connection !== (settings.telnyx_connection_id ?? "");
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const update: SettingsUpdate = {};
     if (apiKey.trim()) update.telnyx_api_key = apiKey.trim();
-    if (publicKey !== (settings.telnyx_public_key ?? ""))
-      update.telnyx_public_key = publicKey.trim() || null;
     if (connection !== (settings.telnyx_connection_id ?? ""))
       update.telnyx_connection_id = connection.trim() || null;
     if (await save(update, "Telnyx settings saved")) setApiKey("");
@@ -182,16 +176,14 @@ function TelnyxCard({
           <FieldRow
             label="Webhook public key"
             htmlFor={ids.pub}
-            error={fieldError("telnyx_public_key")}
-            hint="Portal → Keys & Credentials → Public Key. Verifies that webhooks come from Telnyx."
+            hint="Set by the deployment (TELNYX_PUBLIC_KEY; the TelnyxPublicKey parameter in AWS) from Portal → Keys & Credentials → Public Key. Every webhook is verified with it."
           >
             <input
               id={ids.pub}
-              value={publicKey}
-              onChange={(e) => setPublicKey(e.target.value)}
+              value={settings.telnyx_public_key ?? "Not configured"}
+              readOnly
               spellCheck={false}
-              aria-invalid={fieldError("telnyx_public_key") ? true : undefined}
-              className={`${inputClass} font-mono`}
+              className={`${inputClass} font-mono text-slate-600`}
             />
           </FieldRow>
           <FieldRow

@@ -112,7 +112,10 @@ async fn view(state: &SettingsState, s: Settings) -> Result<SettingsView, ApiErr
             masked: key.filter(|k| !k.is_empty()).map(|k| k.masked()),
             writable,
         },
-        telnyx_public_key: or_default(s.telnyx_public_key, &state.deployment_public_key),
+        // Webhooks are verified with the deployment's key (the webhook function reads no
+        // settings, to answer Telnyx fast), so that is the key shown.
+        telnyx_public_key: (!state.deployment_public_key.is_empty())
+            .then(|| state.deployment_public_key.clone()),
         telnyx_connection_id: or_default(s.telnyx_connection_id, &state.deployment_connection_id),
         default_caller_id: s.default_caller_id.map(|n| n.to_string()),
         recording: s.recording,
@@ -191,12 +194,20 @@ async fn write(
     };
     if let Some(Some(k)) = &patch.telnyx_public_key
         && !k.trim().is_empty()
-        && !valid_public_key(k)
     {
-        errors.push(FieldError::new(
-            "telnyx_public_key",
-            "must be the base64 Ed25519 public key from the Telnyx portal (44 characters)",
-        ));
+        if !valid_public_key(k) {
+            errors.push(FieldError::new(
+                "telnyx_public_key",
+                "must be the base64 Ed25519 public key from the Telnyx portal (44 characters)",
+            ));
+        } else if k.trim() != state.deployment_public_key {
+            return Err(ApiError::Conflict {
+                code: "setting_managed_by_deployment",
+                detail: "webhooks are verified with the deployment's TELNYX_PUBLIC_KEY \
+                         (the TelnyxPublicKey parameter in AWS); change it there"
+                    .into(),
+            });
+        }
     }
     let key = match &patch.telnyx_api_key {
         None => None,

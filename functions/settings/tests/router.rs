@@ -115,6 +115,21 @@ async fn settings_are_validated_field_by_field() {
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
     assert_eq!(ok.body["agent_phone"], "+14155550100");
+    assert_eq!(ok.body["telnyx_public_key"], f.emulator.public_key_base64());
+    // Another valid key would not verify a single webhook: the deployment owns it.
+    let other = put(
+        &f,
+        json!({"telnyx_public_key": "+7E99DXiiQXvceNX4nHm3Lbm5mqPWad5RhDr2ufuCik="}),
+    )
+    .await;
+    assert_eq!(
+        (other.status, other.code()),
+        (StatusCode::CONFLICT, "setting_managed_by_deployment")
+    );
+    assert_eq!(
+        get(&f, "/api/settings").await.body["telnyx_public_key"],
+        f.emulator.public_key_base64()
+    );
     assert_eq!(
         ok.body["webhook_url"],
         "http://127.0.0.1:9/api/webhooks/telnyx"
