@@ -121,6 +121,18 @@ impl Stack {
         let config = &settings.config;
         let store = SqliteStore::open(&config.data_dir.join("dialer.sqlite3"))?;
         let clock: SharedClock = Arc::new(SystemClock);
+        let calls = Arc::new(store.clone());
+        let rehearsal = Rehearsal::from_config(config).await?;
+        // Calls, their events and commands, and beside them contacts, history, statistics and
+        // settings: MongoDB in a rehearsal, else the embedded file. Secrets stay in the file
+        // (in AWS they come from Secrets Manager).
+        let (pipeline, data): (
+            Arc<dyn shared::wiring::Store>,
+            Arc<dyn shared::wiring::DataStore>,
+        ) = match &rehearsal {
+            Some(r) => (Arc::new(r.store.clone()), Arc::new(r.store.clone())),
+            None => (calls.clone(), calls.clone()),
+        };
         // Every Telnyx request follows the key and connection saved through /api/settings; the
         // emulator's own are the defaults.
         let telnyx = Arc::new(ConfiguredTelnyx::new(
@@ -130,21 +142,13 @@ impl Stack {
                 connection_id: emulator.config().connection_id.clone(),
                 webhook_url: Some(webhook_url.clone()),
             },
-            Arc::new(store.clone()),
+            data.clone(),
             Arc::new(store.clone()),
         ));
         let numbers = Arc::new(CachedInventory::new(
             telnyx.clone(),
             std::time::Duration::from_secs(30),
         ));
-        let calls = Arc::new(store.clone());
-
-        let rehearsal = Rehearsal::from_config(config).await?;
-        // Calls, their events and commands: MongoDB in a rehearsal, else the embedded file.
-        let pipeline: Arc<dyn shared::wiring::Store> = match &rehearsal {
-            Some(r) => Arc::new(r.store.clone()),
-            None => calls.clone(),
-        };
         let processor = processor::Processor {
             calls: pipeline.clone(),
             events: pipeline.clone(),
@@ -169,13 +173,13 @@ impl Stack {
                 policy: dial::DialPolicy {
                     owned_numbers: numbers.clone(),
                     extra_countries: config.allowed_countries.clone(),
-                    settings: calls.clone(),
-                    contacts: calls.clone(),
+                    settings: data.clone(),
+                    contacts: data.clone(),
                 },
             }))
             .merge(contacts::router(contacts::ContactsState {
-                contacts: calls.clone(),
-                history: calls.clone(),
+                contacts: data.clone(),
+                history: data.clone(),
                 clock: clock.clone(),
                 default_country: config.default_country.clone(),
                 import_max_bytes: contacts::ContactsState::IMPORT_MAX_BYTES,
@@ -183,15 +187,15 @@ impl Stack {
             }))
             .merge(calls::router(
                 calls::HistoryState {
-                    calls: calls.clone(),
-                    history: calls.clone(),
-                    contacts: calls.clone(),
+                    calls: data.clone(),
+                    history: data.clone(),
+                    contacts: data.clone(),
                     clock: clock.clone(),
                     default_country: config.default_country.clone(),
                 },
                 calls::DetailState {
                     calls: pipeline.clone(),
-                    contacts: calls.clone(),
+                    contacts: data.clone(),
                     events: pipeline.clone(),
                     commands: pipeline.clone(),
                     telnyx: telnyx.clone(),
@@ -199,7 +203,7 @@ impl Stack {
                 },
             ))
             .merge(settings_fn::router(settings_fn::SettingsState {
-                settings: calls.clone(),
+                settings: data.clone(),
                 secrets: calls.clone(),
                 numbers: numbers.clone(),
                 probe: Arc::new(EmulatorProbe::new(&emulator.root_url())),
@@ -212,7 +216,7 @@ impl Stack {
             }))
             .merge(hangup::router(hangup::HangupState {
                 calls: pipeline.clone(),
-                contacts: calls.clone(),
+                contacts: data.clone(),
                 commander: commander.clone(),
                 clock: clock.clone(),
             }))
@@ -220,8 +224,8 @@ impl Stack {
                 calls: pipeline.clone(),
                 commander: commander.clone(),
                 clock: clock.clone(),
-                settings: calls.clone(),
-                contacts: calls.clone(),
+                settings: data.clone(),
+                contacts: data.clone(),
                 default_hold_music_url: if config.hold_music_url.is_empty() {
                     emulator.hold_music_url()
                 } else {
@@ -230,7 +234,7 @@ impl Stack {
             }))
             .merge(call_status::router(call_status::StatusState {
                 calls: pipeline.clone(),
-                contacts: calls.clone(),
+                contacts: data.clone(),
                 clock: clock.clone(),
             }))
             .merge(webhook::router(webhook::WebhookState {
@@ -309,9 +313,6 @@ impl Rehearsal {
 }
 
 /// How webhooks reach the processor.
-///
-/// In a rehearsal, contacts, history, statistics and settings still use the embedded file: the
-/// MongoDB adapter keeps calls, events and commands only so far.
 pub enum EventPump {
     /// The embedded default.
     InProcess(InProcessQueue),

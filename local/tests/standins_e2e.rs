@@ -380,6 +380,34 @@ async fn chaos_through_sqs_and_mongodb_ends_calls_like_the_calm_embedded_default
     assert_eq!(reference["0100"].1["hangup_source"], "caller");
     assert_eq!(reference["0101"].1["hangup_source"], "callee");
 
+    // The call logs agree too: history reads the store the pipeline wrote (MongoDB here).
+    let log = |url: String| {
+        let client = client.clone();
+        async move {
+            let page = get(&client, &format!("{url}/api/calls?limit=50")).await;
+            let mut rows: Vec<(String, String)> = page["items"]
+                .as_array()
+                .expect("a page of calls")
+                .iter()
+                .map(|c| {
+                    (
+                        c["to_number"].as_str().unwrap().to_string(),
+                        c["outcome"].as_str().unwrap_or("none").to_string(),
+                    )
+                })
+                .collect();
+            rows.sort();
+            rows
+        }
+    };
+    let (cloud_log, calm_log) = tokio::join!(log(cloud.url.clone()), log(calm.url.clone()));
+    assert_eq!(
+        cloud_log.len(),
+        SCENARIOS.len(),
+        "rehearsal call log: {cloud_log:?}"
+    );
+    assert_eq!(cloud_log, calm_log);
+
     drop(cloud);
     let _ = sqs.delete_queue().queue_url(&queue_url).send().await;
     let _ = sqs.delete_queue().queue_url(&dlq_url).send().await;
