@@ -14,16 +14,9 @@ use shared::ports::{
     CallFilter, CallHistory, CallStore, ContactLink, ContactQuery, ContactStore, SettingsStore,
     StatsGroup, StoreError,
 };
-use std::future::Future;
-use std::pin::Pin;
 
 trait Store: CallStore + ContactStore + CallHistory + SettingsStore + Clone + 'static {}
 impl<T: CallStore + ContactStore + CallHistory + SettingsStore + Clone + 'static> Store for T {}
-
-struct Fixture<S> {
-    store: S,
-    cleanup: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-}
 
 fn day() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
@@ -455,34 +448,15 @@ macro_rules! data_contract {
     };
 }
 
-async fn open_sqlite(_test: &str) -> Option<Fixture<shared::adapters::sqlite::SqliteStore>> {
-    Some(Fixture {
-        store: shared::adapters::sqlite::SqliteStore::in_memory().unwrap(),
-        cleanup: None,
-    })
-}
-
-data_contract!(sqlite, open_sqlite);
+data_contract!(sqlite, common::open_sqlite);
 
 #[cfg(feature = "mongodb")]
 mod mongo_backend {
     use super::*;
     use shared::adapters::mongo::MongoStore;
 
-    pub async fn open_mongo(test: &str) -> Option<Fixture<MongoStore>> {
-        let uri = common::standin("MONGODB_URI", test)?;
-        let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
-        // One database per test: cases run in parallel and must not see each other's data.
-        let name = common::unique("data");
-        let store = MongoStore::from_client(&client, &name);
-        store.ensure_indexes().await.unwrap();
-        let db = client.database(&name);
-        Some(Fixture {
-            store,
-            cleanup: Some(Box::pin(async move {
-                let _ = db.drop().await;
-            })),
-        })
+    pub async fn open_mongo(test: &str) -> Option<common::Fixture<MongoStore>> {
+        common::open_mongo(test, "data").await
     }
 
     data_contract!(mongo, open_mongo);

@@ -12,18 +12,11 @@ use shared::ports::{
     Recorded, StoreError,
 };
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// What a case needs from a store; both adapters are cheap to clone (shared pool/connection).
 trait Store: CallStore + EventLog + CommandLog + Clone + 'static {}
 impl<T: CallStore + EventLog + CommandLog + Clone + 'static> Store for T {}
-
-struct Fixture<S> {
-    store: S,
-    cleanup: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-}
 
 /// A fixed instant with microsecond detail, so precision loss in a store shows.
 fn t0() -> DateTime<Utc> {
@@ -544,14 +537,7 @@ macro_rules! store_contract {
     };
 }
 
-async fn open_sqlite(_test: &str) -> Option<Fixture<shared::adapters::sqlite::SqliteStore>> {
-    Some(Fixture {
-        store: shared::adapters::sqlite::SqliteStore::in_memory().unwrap(),
-        cleanup: None,
-    })
-}
-
-store_contract!(sqlite, open_sqlite);
+store_contract!(sqlite, common::open_sqlite);
 
 #[cfg(feature = "mongodb")]
 mod mongo_backend {
@@ -560,20 +546,8 @@ mod mongo_backend {
     use shared::adapters::mongo::{MongoOptions, MongoStore};
     use std::time::Instant;
 
-    pub async fn open_mongo(test: &str) -> Option<Fixture<MongoStore>> {
-        let uri = common::standin("MONGODB_URI", test)?;
-        let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
-        // One database per test: cases run in parallel and must not see each other's calls.
-        let name = common::unique("contract");
-        let store = MongoStore::from_client(&client, &name);
-        store.ensure_indexes().await.unwrap();
-        let db = client.database(&name);
-        Some(Fixture {
-            store,
-            cleanup: Some(Box::pin(async move {
-                let _ = db.drop().await;
-            })),
-        })
+    pub async fn open_mongo(test: &str) -> Option<common::Fixture<MongoStore>> {
+        common::open_mongo(test, "contract").await
     }
 
     store_contract!(mongo, open_mongo);

@@ -58,3 +58,38 @@ pub fn unique(prefix: &str) -> String {
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     )
 }
+
+/// A store under contract test, and how to clean up after it.
+pub struct Fixture<S> {
+    pub store: S,
+    pub cleanup: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
+
+/// The embedded store: a fresh in-memory database per test.
+pub async fn open_sqlite(_test: &str) -> Option<Fixture<shared::adapters::sqlite::SqliteStore>> {
+    Some(Fixture {
+        store: shared::adapters::sqlite::SqliteStore::in_memory().unwrap(),
+        cleanup: None,
+    })
+}
+
+/// The MongoDB stand-in, one database per test (cases run in parallel and must not see each
+/// other's data), dropped afterwards; `None` (after announcing the skip) without a stand-in.
+#[cfg(feature = "mongodb")]
+pub async fn open_mongo(
+    test: &str,
+    prefix: &str,
+) -> Option<Fixture<shared::adapters::mongo::MongoStore>> {
+    let uri = standin("MONGODB_URI", test)?;
+    let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
+    let name = unique(prefix);
+    let store = shared::adapters::mongo::MongoStore::from_client(&client, &name);
+    store.ensure_indexes().await.unwrap();
+    let db = client.database(&name);
+    Some(Fixture {
+        store,
+        cleanup: Some(Box::pin(async move {
+            let _ = db.drop().await;
+        })),
+    })
+}
