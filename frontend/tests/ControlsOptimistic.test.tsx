@@ -23,10 +23,13 @@ vi.mock("@/lib/api", async (orig) => {
   };
 });
 
+// One instant for every fixture: two calls built a millisecond apart must still compare equal.
+const ANSWERED_AT = new Date().toISOString();
+
 const talking = (over: Partial<CallView> = {}) =>
   makeCall({
     status: "active",
-    answered_at: new Date().toISOString(),
+    answered_at: ANSWERED_AT,
     contact: { id: "k1", name: "Ada Lovelace" },
     controls: {
       ...NO_CONTROLS,
