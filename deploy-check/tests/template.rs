@@ -12,10 +12,10 @@ fn template() -> Template {
     Template::load(&workspace_root().join("template.yaml")).expect("template.yaml parses")
 }
 
-fn owned(routes: &[(&str, &str)]) -> BTreeSet<Route> {
+fn owned(routes: &[shared::auth::Route]) -> BTreeSet<Route> {
     routes
         .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect()
 }
 
@@ -39,6 +39,7 @@ fn router_routes() -> BTreeMap<String, BTreeSet<Route>> {
             "contacts" => owned(contacts::ROUTES),
             "settings" => owned(settings::ROUTES),
             "webhook" => owned(webhook::ROUTES),
+            "auth" => owned(auth::ROUTES),
             // An SQS consumer: no HTTP routes.
             "processor" => BTreeSet::new(),
             other => panic!("functions/{other} is new: list its routes here"),
@@ -323,6 +324,31 @@ fn no_secret_value_is_in_the_template_and_each_function_reads_only_its_own() {
         assert_eq!(
             told, granted,
             "{}: secrets named in its environment vs secrets IAM lets it read",
+            f.logical_id
+        );
+    }
+}
+
+/// Every function behind sign-in checks session tokens, so it reads the signing key; only the
+/// sign-in function creates the first administrator, so only it may read that password.
+#[test]
+fn functions_behind_sign_in_read_the_session_key_and_only_auth_the_admin_password() {
+    let t = template();
+    let routes = router_routes();
+    for f in t.functions() {
+        let env = t.environment(&f);
+        let binary = f.binary.clone().unwrap_or_default();
+        let signed_in = routes.get(&binary).is_some_and(|r| !r.is_empty()) && binary != "webhook";
+        assert_eq!(
+            env.contains_key("SESSION_SECRET_SECRET_ID"),
+            signed_in,
+            "{}: SESSION_SECRET_SECRET_ID",
+            f.logical_id
+        );
+        assert_eq!(
+            env.contains_key("ADMIN_PASSWORD_SECRET_ID"),
+            binary == "auth",
+            "{}: ADMIN_PASSWORD_SECRET_ID",
             f.logical_id
         );
     }

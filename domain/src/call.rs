@@ -219,6 +219,9 @@ pub struct Call {
     pub notes: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The user who placed it (their id): per-user dial limits count these.
+    #[serde(default)]
+    pub placed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -322,6 +325,7 @@ impl Call {
             recordings_started: 0,
             notes: None,
             tags: Vec::new(),
+            placed_by: None,
         }
     }
 

@@ -41,6 +41,13 @@ pub enum PhoneError {
     Invalid,
 }
 
+/// Whether `code` is an ISO 3166 alpha-2 region with a numbering plan (`"GB"`, not `"UK"`).
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2
+        && code.chars().all(|c| c.is_ascii_uppercase())
+        && code.parse::<phonenumber::country::Id>().is_ok()
+}
+
 impl PhoneNumber {
     /// Parses any common way of writing a number. Numbers without a `+` or `00` prefix are read as
     /// national numbers of `default_country` (ISO 3166 alpha-2, e.g. "US").

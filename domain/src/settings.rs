@@ -79,6 +79,58 @@ pub struct Settings {
     /// The agent's own phone, called first in `phone` mode.
     #[serde(default)]
     pub agent_phone: Option<PhoneNumber>,
+    /// The toll-fraud guard's adjustable part (see `crate::policy`).
+    #[serde(default)]
+    pub dial_policy: DialPolicySettings,
+}
+
+/// What an admin may loosen or tighten in the dial policy. Premium and special ranges stay
+/// blocked whatever is set here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialPolicySettings {
+    /// Countries callable besides those of the team's own numbers (ISO 3166 alpha-2).
+    #[serde(default)]
+    pub extra_countries: Vec<String>,
+    pub max_concurrent_calls: u32,
+    pub max_calls_per_hour: u32,
+    pub max_calls_per_day: u32,
+}
+
+impl Default for DialPolicySettings {
+    fn default() -> Self {
+        let limits = crate::policy::DialPolicy::for_countries([]);
+        Self {
+            extra_countries: Vec::new(),
+            max_concurrent_calls: limits.max_concurrent_calls,
+            max_calls_per_hour: limits.max_calls_per_hour,
+            max_calls_per_day: limits.max_calls_per_day,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialPolicyPatch {
+    pub extra_countries: Option<Vec<String>>,
+    pub max_concurrent_calls: Option<u32>,
+    pub max_calls_per_hour: Option<u32>,
+    pub max_calls_per_day: Option<u32>,
+}
+
+impl DialPolicySettings {
+    /// The policy a dial is judged by: these limits, and these countries plus `countries`
+    /// (those of the team's numbers and the deployment's `ALLOWED_COUNTRIES`).
+    pub fn policy(&self, countries: impl IntoIterator<Item = String>) -> crate::policy::DialPolicy {
+        let mut policy = crate::policy::DialPolicy::for_countries(
+            countries
+                .into_iter()
+                .chain(self.extra_countries.iter().cloned()),
+        );
+        policy.max_concurrent_calls = self.max_concurrent_calls;
+        policy.max_calls_per_hour = self.max_calls_per_hour;
+        policy.max_calls_per_day = self.max_calls_per_day;
+        policy
+    }
 }
 
 /// `Some(None)` for an explicit `null` (clear), `None` for an absent field (keep).
@@ -119,6 +171,8 @@ pub struct SettingsPatch {
     pub agent_mode: Option<AgentMode>,
     #[serde(default, deserialize_with = "nullable")]
     pub agent_phone: Option<Option<String>>,
+    #[serde(default)]
+    pub dial_policy: Option<DialPolicyPatch>,
 }
 
 fn issue(field: &'static str, message: impl Into<String>) -> FieldIssue {
@@ -199,6 +253,9 @@ impl Settings {
         if let Some(m) = patch.agent_mode {
             next.agent_mode = m;
         }
+        if let Some(p) = &patch.dial_policy {
+            apply_dial_policy(&mut next.dial_policy, p, &mut issues);
+        }
         if next.agent_mode == AgentMode::Phone && next.agent_phone.is_none() {
             issues.push(issue(
                 "agent_phone",
@@ -210,6 +267,56 @@ impl Settings {
         } else {
             Err(issues)
         }
+    }
+}
+
+fn apply_dial_policy(
+    policy: &mut DialPolicySettings,
+    patch: &DialPolicyPatch,
+    issues: &mut Vec<FieldIssue>,
+) {
+    if let Some(list) = &patch.extra_countries {
+        let mut countries: Vec<String> =
+            list.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
+        countries.sort();
+        countries.dedup();
+        match countries.iter().find(|c| !crate::phone::is_country_code(c)) {
+            Some(bad) => issues.push(issue(
+                "dial_policy.extra_countries",
+                format!("{bad:?} is not a country code (use ISO codes such as \"GB\" or \"DE\")"),
+            )),
+            None => policy.extra_countries = countries,
+        }
+    }
+    let mut limit = |field: &'static str, value: Option<u32>, max: u32, into: &mut u32| match value
+    {
+        Some(v) if (1..=max).contains(&v) => *into = v,
+        Some(_) => issues.push(issue(field, format!("must be between 1 and {max}"))),
+        None => {}
+    };
+    limit(
+        "dial_policy.max_concurrent_calls",
+        patch.max_concurrent_calls,
+        20,
+        &mut policy.max_concurrent_calls,
+    );
+    limit(
+        "dial_policy.max_calls_per_hour",
+        patch.max_calls_per_hour,
+        1_000,
+        &mut policy.max_calls_per_hour,
+    );
+    limit(
+        "dial_policy.max_calls_per_day",
+        patch.max_calls_per_day,
+        10_000,
+        &mut policy.max_calls_per_day,
+    );
+    if policy.max_calls_per_hour > policy.max_calls_per_day {
+        issues.push(issue(
+            "dial_policy.max_calls_per_hour",
+            "cannot be more than the calls allowed per day",
+        ));
     }
 }
 
@@ -241,6 +348,46 @@ mod tests {
         assert_eq!(s.recording.channels, RecordingChannels::Dual);
         let s = s.apply(&patch(r#"{"hold_music_url":null}"#), "US").unwrap();
         assert_eq!(s.hold_music_url, None);
+    }
+
+    #[test]
+    fn dial_policy_is_adjustable_within_bounds() {
+        let s = Settings::default()
+            .apply(
+                &patch(r#"{"dial_policy":{"extra_countries":["gb"," de","GB"],"max_calls_per_hour":30}}"#),
+                "US",
+            )
+            .unwrap();
+        assert_eq!(s.dial_policy.extra_countries, ["DE", "GB"]);
+        assert_eq!(s.dial_policy.max_calls_per_hour, 30);
+        assert_eq!(
+            s.dial_policy.max_concurrent_calls, 3,
+            "absent fields are kept"
+        );
+        let policy = s.dial_policy.policy(["US".to_string()]);
+        assert!(policy.allowed_countries.contains("US") && policy.allowed_countries.contains("GB"));
+        assert_eq!(policy.max_calls_per_hour, 30);
+
+        let issues = Settings::default()
+            .apply(
+                &patch(r#"{"dial_policy":{"extra_countries":["XX"],"max_concurrent_calls":0,"max_calls_per_day":10}}"#),
+                "US",
+            )
+            .unwrap_err();
+        let mut fields: Vec<_> = issues.iter().map(|i| i.field).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "dial_policy.extra_countries",
+                "dial_policy.max_calls_per_hour",
+                "dial_policy.max_concurrent_calls"
+            ]
+        );
+        assert!(
+            serde_json::from_str::<SettingsPatch>(r#"{"dial_policy":{"max_calls":1}}"#).is_err(),
+            "typos are refused"
+        );
     }
 
     #[test]

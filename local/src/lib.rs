@@ -14,7 +14,10 @@ use shared::adapters::mongo::MongoStore;
 use shared::adapters::sqlite::SqliteStore;
 use shared::adapters::sqs::SqsQueue;
 use shared::adapters::sqs_poller::{PollerOptions, SqsPoller};
+use shared::auth::ports::AuthStore;
+use shared::auth::{AuthLayerState, Passwords, Route, TokenSigner, protect};
 use shared::config::Secret;
+use shared::ports::SecretStore;
 use shared::ports::{EventQueue, SharedClock, SystemClock};
 use shared::telnyx::WebhookVerifier;
 use shared::telnyx::configured::{ConfiguredTelnyx, TelnyxDefaults};
@@ -41,6 +44,8 @@ pub enum StartError {
     Emulator(String),
     #[error("event pipeline: {0}")]
     Pipeline(String),
+    #[error("sign-in: {0}")]
+    Accounts(String),
 }
 
 /// Where and how to run; read from the environment by [`Settings::from_env`].
@@ -91,7 +96,69 @@ pub struct Stack {
     /// The embedded file; in a rehearsal it still keeps what MongoDB does not (see [`EventPump`]).
     pub store: SqliteStore,
     pub frontend: Option<PathBuf>,
+    /// Who can sign in, for the start-up banner.
+    pub accounts: DemoAccounts,
     server: tokio::task::JoinHandle<()>,
+}
+
+/// The accounts the local stack creates on its first start (when there is no user yet).
+#[derive(Debug, Clone)]
+pub struct DemoAccounts {
+    pub admin_email: String,
+    /// `None` when the password came from `ADMIN_PASSWORD` (not echoed).
+    pub admin_password: Option<String>,
+    pub agent_email: String,
+    pub agent_password: String,
+}
+
+impl DemoAccounts {
+    pub const ADMIN_EMAIL: &'static str = "admin@dialer.local";
+    pub const ADMIN_PASSWORD: &'static str = "dialer-demo-admin";
+    pub const AGENT_EMAIL: &'static str = "agent@dialer.local";
+    pub const AGENT_PASSWORD: &'static str = "dialer-demo-agent";
+
+    fn from_config(config: &Config) -> Self {
+        let (admin_email, admin_password) = match (&config.admin_email, &config.admin_password) {
+            (Some(email), Some(_)) => (email.clone(), None),
+            _ => (
+                Self::ADMIN_EMAIL.to_string(),
+                Some(Self::ADMIN_PASSWORD.to_string()),
+            ),
+        };
+        Self {
+            admin_email,
+            admin_password,
+            agent_email: Self::AGENT_EMAIL.into(),
+            agent_password: Self::AGENT_PASSWORD.into(),
+        }
+    }
+
+    /// Creates the admin and the demo agent when nobody can sign in yet.
+    async fn create(&self, auth: &auth::AuthState, config: &Config) -> Result<(), StartError> {
+        let admin_password = match (&self.admin_password, &config.admin_password) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p.expose().to_string(),
+            (None, None) => {
+                unreachable!("from_config keeps the demo password without ADMIN_PASSWORD")
+            }
+        };
+        let bootstrap = |e: shared::ApiError| StartError::Accounts(e.to_string());
+        if auth
+            .bootstrap_admin(&self.admin_email, &admin_password)
+            .await
+            .map_err(bootstrap)?
+        {
+            auth.add_user(
+                &self.agent_email,
+                "Demo Agent",
+                &self.agent_password,
+                domain::user::Role::Agent,
+            )
+            .await
+            .map_err(bootstrap)?;
+        }
+        Ok(())
+    }
 }
 
 impl Stack {
@@ -149,6 +216,21 @@ impl Stack {
             telnyx.clone(),
             std::time::Duration::from_secs(30),
         ));
+        // Users, sessions and the audit trail live beside the rest of the team's data.
+        let users: Arc<dyn AuthStore> = match &rehearsal {
+            Some(r) => Arc::new(r.store.clone()),
+            None => calls.clone(),
+        };
+        let signer = session_signer(config, &store).await?;
+        let auth_state = auth::AuthState {
+            store: users.clone(),
+            signer: signer.clone(),
+            passwords: Passwords::recommended(),
+            clock: clock.clone(),
+        };
+        let accounts = DemoAccounts::from_config(config);
+        accounts.create(&auth_state, config).await?;
+
         let processor = processor::Processor {
             calls: pipeline.clone(),
             events: pipeline.clone(),
@@ -175,6 +257,10 @@ impl Stack {
                     extra_countries: config.allowed_countries.clone(),
                     settings: data.clone(),
                     contacts: data.clone(),
+                    history: data.clone(),
+                    limiter: users.clone(),
+                    audit: users.clone(),
+                    rate_per_minute: config.dial_rate_per_minute,
                 },
             }))
             .merge(contacts::router(contacts::ContactsState {
@@ -213,6 +299,7 @@ impl Stack {
                 default_country: config.default_country.clone(),
                 probe_deadline: std::time::Duration::from_secs(5),
                 deployment_managed_secrets: false,
+                audit: users.clone(),
             }))
             .merge(hangup::router(hangup::HangupState {
                 calls: pipeline.clone(),
@@ -241,7 +328,11 @@ impl Stack {
                 verifier: WebhookVerifier::from_base64(&emulator.public_key_base64()),
                 queue,
                 clock: clock.clone(),
-            }));
+            }))
+            .merge(auth::router(auth_state));
+        // The same access table the Lambdas use: every route of every function.
+        let access = AuthLayerState::new(signer, users.clone(), users, clock.clone(), &routes());
+        let api = protect(api, access);
 
         let frontend = settings
             .frontend_dir
@@ -257,11 +348,14 @@ impl Stack {
                     ServeDir::new(dir)
                         .append_index_html_on_directories(true)
                         .not_found_service(ServeFile::new(dir.join("404.html"))),
-                ),
+                )
+                .layer(axum::middleware::from_fn(site_headers)),
             None => shared::http::finish(api),
         };
+        let app = app.layer(axum::middleware::from_fn(forwarded_for_peer));
 
         let server = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "server stopped");
             }
@@ -273,6 +367,7 @@ impl Stack {
             events,
             store,
             frontend,
+            accounts,
             server,
         })
     }
@@ -281,6 +376,102 @@ impl Stack {
     pub async fn wait(self) {
         let _ = self.server.await;
     }
+}
+
+/// Every route of every function, with who may call it.
+pub fn routes() -> Vec<Route> {
+    [
+        dial::ROUTES,
+        hangup::ROUTES,
+        call_status::ROUTES,
+        controls::ROUTES,
+        contacts::ROUTES,
+        settings_fn::ROUTES,
+        webhook::ROUTES,
+        auth::ROUTES,
+    ]
+    .concat()
+    .into_iter()
+    .chain(calls::routes())
+    .collect()
+}
+
+/// The key that signs sessions: `SESSION_SECRET` when set, else one generated on the first start
+/// and kept in the embedded file, so signing in survives a restart.
+async fn session_signer(config: &Config, store: &SqliteStore) -> Result<TokenSigner, StartError> {
+    const NAME: &str = "session_secret";
+    let secret = match &config.session_secret {
+        Some(s) => s.clone(),
+        None => match store.secret(NAME).await? {
+            Some(s) => s,
+            None => {
+                let generated = Secret::new(format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                ));
+                store
+                    .put_secret(NAME, Some(&generated))
+                    .await
+                    .map_err(|e| StartError::Accounts(e.to_string()))?;
+                generated
+            }
+        },
+    };
+    TokenSigner::new(
+        secret,
+        chrono::Duration::hours(shared::wiring::SESSION_LIFETIME_HOURS),
+    )
+    .map_err(|e| StartError::Accounts(e.into()))
+}
+
+/// No proxy stands in front of the local server: the socket's peer is the caller, whatever a
+/// client wrote in `X-Forwarded-For` (rate limits and the audit trail key on it).
+async fn forwarded_for_peer(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Ok(value) = peer.ip().to_string().parse() {
+        req.headers_mut().insert("x-forwarded-for", value);
+    }
+    next.run(req).await
+}
+
+/// The static site's security headers, as CloudFront's response-headers policy sets them in AWS
+/// (template.yaml, `SiteSecurityHeaders`): the app's own scripts and styles (Next.js inlines its
+/// bootstrap), the API on the same origin, recordings from the emulator's or Telnyx's links.
+const SITE_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self' blob: http: https:; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "permissions-policy",
+        "camera=(), geolocation=(), microphone=(self)",
+    ),
+];
+
+async fn site_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let page = !req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if page {
+        for (name, value) in SITE_HEADERS {
+            res.headers_mut().insert(
+                axum::http::HeaderName::from_static(name),
+                axum::http::HeaderValue::from_static(value),
+            );
+        }
+    }
+    res
 }
 
 /// The cloud adapters of a rehearsal.

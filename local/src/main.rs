@@ -20,12 +20,25 @@ async fn main() -> std::process::ExitCode {
     };
     // The first line is read by tests and scripts: keep its shape. A closed stdout (a script
     // that stopped reading) must not take the server down, so write errors are ignored.
+    let accounts = &stack.accounts;
+    let admin_password = accounts
+        .admin_password
+        .clone()
+        .unwrap_or_else(|| "the ADMIN_PASSWORD you set".into());
     let banner = format!(
-        "Dialer running at {url}\n{ui}\nTelnyx emulator at {emulator} (public key {key})\n\
+        "Dialer running at {url}\n{ui}\n\
+         Sign in as {admin} / {admin_password} (admin) or {agent} / {agent_password} (agent).\n\
+         Telnyx emulator at {emulator} (public key {key})\n\
          Event pipeline: {pipeline}\n\
-         Try: curl -s -X POST {url}/api/telnyx/dial -H 'content-type: application/json' \
+         Try: TOKEN=$(curl -s -X POST {url}/api/auth/sign-in -H 'content-type: application/json' \
+         -d '{{\"email\":\"{agent}\",\"password\":\"{agent_password}\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')\n\
+         \x20    curl -s -X POST {url}/api/telnyx/dial -H \"authorization: Bearer $TOKEN\" \
+         -H 'content-type: application/json' \
          -d '{{\"to_number\":\"+1 212 555 0100\",\"from_number\":\"+1 312 555 0201\"}}'\n",
         url = stack.url,
+        admin = accounts.admin_email,
+        agent = accounts.agent_email,
+        agent_password = accounts.agent_password,
         emulator = stack.emulator.base_url(),
         key = stack.emulator.public_key_base64(),
         pipeline = stack.events.describe(),

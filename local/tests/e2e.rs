@@ -1,6 +1,8 @@
 //! End to end through the real local process over HTTP: the binary a newcomer runs, with the
 //! emulator sending signed webhooks to it. Waits on conditions with deadlines, never sleeps.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -72,10 +74,11 @@ async fn wait_for(
 #[tokio::test]
 async fn a_call_goes_dialing_ringing_active_ended_and_survives_a_restart() {
     let data = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
+    let client;
     let call_id;
     {
         let local = start(data.path());
+        client = common::agent(&local.url).await;
         let dial = client
             .post(format!("{}/api/telnyx/dial", local.url))
             .json(&json!({"to_number": "(212) 555-0100", "from_number": "+1 312 555 0201"}))
@@ -142,6 +145,7 @@ async fn a_call_goes_dialing_ringing_active_ended_and_survives_a_restart() {
             .unwrap();
         assert_eq!(again.status(), 200);
     }
+    // The session signed in before the restart is still good: the signing key is in the file.
     let local = start(data.path());
     let after: Value = client
         .get(format!("{}/api/call-status/status/{call_id}", local.url))
@@ -159,7 +163,7 @@ async fn a_call_goes_dialing_ringing_active_ended_and_survives_a_restart() {
 async fn a_busy_number_ends_busy_without_anyone_hanging_up() {
     let data = tempfile::tempdir().unwrap();
     let local = start(data.path());
-    let client = reqwest::Client::new();
+    let client = common::agent(&local.url).await;
     let created: Value = client
         .post(format!("{}/api/telnyx/dial", local.url))
         .json(&json!({"to_number": "+1 212 555 0102", "from_number": "+1 312 555 0201"}))

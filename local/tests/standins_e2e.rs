@@ -7,6 +7,8 @@
 //! Needs `MONGODB_URI` and `AWS_ENDPOINT_URL_SQS` (scripts/standins.sh); skips loudly without
 //! them, or fails under `REQUIRE_STANDINS=1`.
 
+mod common;
+
 use serde_json::{Value, json};
 use shared::adapters::mongo::MongoStore;
 use shared::adapters::sqs::aws_sdk_sqs;
@@ -142,7 +144,16 @@ const SCENARIOS: [&str; 5] = ["0100", "0101", "0102", "0103", "0104"];
 
 /// Places every scenario at once and returns `scenario → (call id, final status view)`.
 async fn run_calls(local: &Local) -> BTreeMap<&'static str, (String, Value)> {
-    let client = reqwest::Client::new();
+    // Five calls at once from one agent: more than the default per-user limit of three.
+    let admin = common::admin(&local.url).await;
+    let raised = admin
+        .put(format!("{}/api/settings", local.url))
+        .json(&serde_json::json!({"dial_policy": {"max_concurrent_calls": SCENARIOS.len()}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raised.status(), 200);
+    let client = common::agent(&local.url).await;
     let runs = SCENARIOS.map(|scenario| {
         let client = client.clone();
         async move {
@@ -272,7 +283,9 @@ async fn chaos_through_sqs_and_mongodb_ends_calls_like_the_calm_embedded_default
     // Late duplicates may still be on their way: wait until every delivery the emulator made is
     // in the event log with its count, and the queue is empty.
     let store = MongoStore::connect(&mongo_uri, &database).await.unwrap();
-    let client = reqwest::Client::new();
+    // Each stack signs its own sessions.
+    let client = common::agent(&cloud.url).await;
+    let calm_client = common::agent(&calm.url).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let duplicates_seen = loop {
         let mut missing = Vec::new();
@@ -381,26 +394,26 @@ async fn chaos_through_sqs_and_mongodb_ends_calls_like_the_calm_embedded_default
     assert_eq!(reference["0101"].1["hangup_source"], "callee");
 
     // The call logs agree too: history reads the store the pipeline wrote (MongoDB here).
-    let log = |url: String| {
-        let client = client.clone();
-        async move {
-            let page = get(&client, &format!("{url}/api/calls?limit=50")).await;
-            let mut rows: Vec<(String, String)> = page["items"]
-                .as_array()
-                .expect("a page of calls")
-                .iter()
-                .map(|c| {
-                    (
-                        c["to_number"].as_str().unwrap().to_string(),
-                        c["outcome"].as_str().unwrap_or("none").to_string(),
-                    )
-                })
-                .collect();
-            rows.sort();
-            rows
-        }
+    let log = |url: String, client: reqwest::Client| async move {
+        let page = get(&client, &format!("{url}/api/calls?limit=50")).await;
+        let mut rows: Vec<(String, String)> = page["items"]
+            .as_array()
+            .expect("a page of calls")
+            .iter()
+            .map(|c| {
+                (
+                    c["to_number"].as_str().unwrap().to_string(),
+                    c["outcome"].as_str().unwrap_or("none").to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
     };
-    let (cloud_log, calm_log) = tokio::join!(log(cloud.url.clone()), log(calm.url.clone()));
+    let (cloud_log, calm_log) = tokio::join!(
+        log(cloud.url.clone(), client.clone()),
+        log(calm.url.clone(), calm_client.clone())
+    );
     assert_eq!(
         cloud_log.len(),
         SCENARIOS.len(),

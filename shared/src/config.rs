@@ -68,6 +68,13 @@ pub struct Config {
     pub hold_music_url: String,
     /// Destination countries allowed besides those of the team's own numbers (ISO codes).
     pub allowed_countries: Vec<String>,
+    /// Signs session tokens (`SESSION_SECRET`, from Secrets Manager in AWS).
+    pub session_secret: Option<Secret>,
+    /// The first administrator, created when there is no user yet.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    /// Dials one user may place per minute.
+    pub dial_rate_per_minute: u32,
 }
 
 impl Default for Config {
@@ -87,6 +94,10 @@ impl Default for Config {
             call_time_limit_secs: 4 * 60 * 60,
             hold_music_url: String::new(),
             allowed_countries: Vec::new(),
+            session_secret: None,
+            admin_email: None,
+            admin_password: None,
+            dial_rate_per_minute: 10,
         }
     }
 }
@@ -144,6 +155,11 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            session_secret: get("SESSION_SECRET").map(Secret::new),
+            admin_email: get("ADMIN_EMAIL").map(|e| e.trim().to_string()),
+            admin_password: get("ADMIN_PASSWORD").map(Secret::new),
+            dial_rate_per_minute: number("DIAL_RATE_PER_MINUTE", defaults.dial_rate_per_minute)?
+                .max(1),
         })
     }
 }
@@ -158,12 +174,16 @@ mod tests {
         let env: HashMap<&str, &str> = [
             ("TELNYX_API_KEY", "KEY0123456789ABCDEF_secretpart"),
             ("MONGODB_URI", "mongodb+srv://user:hunter2@cluster/db"),
+            ("SESSION_SECRET", "session-signing-key-sessionpart"),
+            ("ADMIN_PASSWORD", "first-admin-adminpart"),
         ]
         .into();
         let config = Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("secretpart"), "{printed}");
         assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("sessionpart"), "{printed}");
+        assert!(!printed.contains("adminpart"), "{printed}");
         assert!(printed.contains("••••part"), "{printed}");
         assert_eq!(Secret::new("abc").masked(), "••••");
     }

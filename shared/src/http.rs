@@ -122,3 +122,38 @@ pub mod cursor {
             })
     }
 }
+
+/// The caller's address, for rate limits and the audit trail. API Gateway appends the address
+/// it saw to `X-Forwarded-For` (the local server sets it from the socket), so the last entry is
+/// the one a client cannot forge; earlier entries are whatever the client sent.
+pub fn client_address(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|v| !v.is_empty())
+        .map(|v| v.chars().take(64).collect())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn the_last_forwarded_entry_is_the_callers_address() {
+        let mut h = HeaderMap::new();
+        assert_eq!(client_address(&h), "unknown");
+        h.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        assert_eq!(
+            client_address(&h),
+            "203.0.113.7",
+            "a forged first entry is ignored"
+        );
+        h.append("x-forwarded-for", " 198.51.100.2 ".parse().unwrap());
+        assert_eq!(client_address(&h), "198.51.100.2");
+    }
+}

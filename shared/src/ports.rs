@@ -315,6 +315,8 @@ pub struct CallFilter {
     pub until: Option<DateTime<Utc>>,
     pub contact: Option<ContactLink>,
     pub from_number: Option<PhoneNumber>,
+    /// Calls placed by this user id.
+    pub placed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -257,3 +257,62 @@ impl Wiring {
         ))
     }
 }
+
+// ── Sign-in: users, sessions and the access layer ───────────────────────────────────────────
+
+/// How long a session lasts: a working day, so an agent signs in once per shift.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
+
+impl Wiring {
+    /// The store behind users, the audit trail, rate-limit counters and revoked sessions.
+    pub async fn auth_store(&self) -> Result<Arc<dyn crate::auth::ports::AuthStore>, WiringError> {
+        #[cfg(feature = "mongodb")]
+        if self.config.mongodb_uri.is_some() {
+            return Ok(Arc::new(self.mongo().await?));
+        }
+        #[cfg(feature = "sqlite")]
+        if self.config.mongodb_uri.is_none() {
+            let path = self.config.data_dir.join("dialer.sqlite3");
+            let store = crate::adapters::sqlite::SqliteStore::open(&path).map_err(|e| {
+                WiringError::Adapter(format!("embedded store {}: {e}", path.display()))
+            })?;
+            return Ok(Arc::new(store));
+        }
+        Err(WiringError::Adapter(
+            "this build has no store for users (enable the mongodb or sqlite feature)".into(),
+        ))
+    }
+
+    /// Signs and checks session tokens with `SESSION_SECRET`. A deployment without one cannot
+    /// sign anyone in, so it does not start.
+    pub fn token_signer(&self) -> Result<crate::auth::TokenSigner, WiringError> {
+        let secret = self.config.session_secret.clone().ok_or_else(|| {
+            WiringError::Config(ConfigError {
+                name: "SESSION_SECRET",
+                problem: "is not set; every endpoint but health and the webhook needs it".into(),
+            })
+        })?;
+        crate::auth::TokenSigner::new(secret, chrono::Duration::hours(SESSION_LIFETIME_HOURS))
+            .map_err(|problem| {
+                WiringError::Config(ConfigError {
+                    name: "SESSION_SECRET",
+                    problem: problem.into(),
+                })
+            })
+    }
+
+    /// The access layer for a function's routes (see [`crate::auth::protect`]).
+    pub async fn access(
+        &self,
+        routes: &[crate::auth::Route],
+    ) -> Result<crate::auth::AuthLayerState, WiringError> {
+        let store = self.auth_store().await?;
+        Ok(crate::auth::AuthLayerState::new(
+            self.token_signer()?,
+            store.clone(),
+            store,
+            self.clock.clone(),
+            routes,
+        ))
+    }
+}

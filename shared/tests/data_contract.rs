@@ -281,6 +281,19 @@ mod cases {
             ..Default::default()
         };
         assert_eq!(ids(zed).await, [c2]);
+        for id in [c2, c3] {
+            s.update(id, &|c: &mut domain::Call| {
+                c.placed_by = Some("user-1".into())
+            })
+            .await
+            .unwrap();
+        }
+        let by = |user: &str| CallFilter {
+            placed_by: Some(user.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(by("user-1")).await, [c3, c2]);
+        assert!(ids(by("user-2")).await.is_empty());
 
         let page = s
             .search_calls(&CallFilter::default(), 2, None)

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use shared::ApiError;
+use shared::auth::Route;
 use shared::http::CallIdPath;
 use shared::ports::{CallStore, SharedClock};
 use shared::view::CallView;
@@ -29,16 +30,16 @@ impl StatusState {
     }
 }
 
-/// (method, path) of every route here, for the OpenAPI test.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/call-status/status/{call_id}"),
-    ("GET", "/api/health"),
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[
+    Route::agent("GET", "/api/call-status/status/{call_id}"),
+    Route::public("GET", "/api/health"),
 ];
 
 pub fn router(state: StatusState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, get(status))
-        .route(ROUTES[1].1, get(health))
+        .route(ROUTES[0].path, get(status))
+        .route(ROUTES[1].path, get(health))
         .with_state(state)
 }
 

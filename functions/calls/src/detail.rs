@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::{Call, RecordingState};
+use domain::{Call, CallId, RecordingState};
 use serde::Serialize;
 use serde_json::Value;
 use shared::ApiError;
+use shared::auth::Route;
 use shared::http::CallIdPath;
 use shared::ports::{CallControl, CallStore, CommandLog, CommandResult, EventLog, SharedClock};
 use shared::view::CallView;
@@ -27,16 +28,18 @@ pub struct DetailState {
     pub clock: SharedClock,
 }
 
-/// (method, path) of every route here, for the OpenAPI and template tests.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/calls/{call_id}"),
-    ("GET", "/api/calls/{call_id}/recording"),
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[
+    Route::agent("GET", "/api/calls/{call_id}"),
+    Route::agent("GET", "/api/calls/{call_id}/recording"),
+    Route::agent("GET", "/api/calls/{call_id}/recording/link"),
 ];
 
 pub fn routes(state: DetailState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, get(detail))
-        .route(ROUTES[1].1, get(recording))
+        .route(ROUTES[0].path, get(detail))
+        .route(ROUTES[1].path, get(recording))
+        .route(ROUTES[2].path, get(recording_link))
         .with_state(state)
 }
 
@@ -211,11 +214,9 @@ async fn detail(
     }))
 }
 
-async fn recording(
-    State(state): State<DetailState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Response, ApiError> {
-    let call = load(&state, id).await?;
+/// A fresh download link for the call's latest recording.
+async fn fresh_link(state: &DetailState, id: CallId) -> Result<String, ApiError> {
+    let call = load(state, id).await?;
     let Some(rec) = call.latest_recording() else {
         return Err(match call.recording_state() {
             Some(RecordingState::Recording | RecordingState::Processing) => {
@@ -224,18 +225,52 @@ async fn recording(
             _ => ApiError::RecordingNotFound,
         });
     };
-    // Telnyx's links expire after ten minutes, so one is minted for every request.
-    let link = state
+    state
         .telnyx
         .recording_link(&rec.recording_id, rec.format.as_deref())
         .await
-        .map_err(ApiError::Telnyx)?;
+        .map_err(ApiError::Telnyx)
+}
+
+/// Telnyx's links expire after ten minutes, so one is minted for every request.
+const LINK_LIFETIME_SECS: i64 = 10 * 60;
+
+async fn recording(
+    State(state): State<DetailState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Response, ApiError> {
+    let link = fresh_link(&state, id).await?;
     Ok((
         StatusCode::FOUND,
         [
             (header::LOCATION, link),
             (header::CACHE_CONTROL, "no-store".into()),
         ],
+    )
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct RecordingLink {
+    url: String,
+    /// A little before Telnyx's own expiry, so a player refreshes in time.
+    expires_at: String,
+}
+
+/// The link as JSON, for browsers: an `<audio>` element cannot send the sign-in header that the
+/// redirecting route needs, but it can play the short-lived link this returns.
+async fn recording_link(
+    State(state): State<DetailState>,
+    CallIdPath(id): CallIdPath,
+) -> Result<Response, ApiError> {
+    let url = fresh_link(&state, id).await?;
+    let expires = state.clock.now() + chrono::Duration::seconds(LINK_LIFETIME_SECS - 30);
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(RecordingLink {
+            url,
+            expires_at: expires.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }),
     )
         .into_response())
 }

@@ -1,6 +1,7 @@
 //! `GET /api/calls` (filters, cursor pages), `PATCH /api/calls/{call_id}` (notes, tags),
 //! `GET /api/calls/export.csv` (same filters, streamed) and `GET /api/stats`.
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -11,6 +12,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::{Call, CallId, HistoryStatus, PhoneNumber, SearchTerms, Summary};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
+use shared::auth::CurrentUser;
+use shared::auth::Route;
 use shared::http::{ApiJson, ApiQuery, CallIdPath, cursor};
 use shared::ports::{
     CallFilter, CallHistory, CallStore, ContactLink, ContactStore, SharedClock, StatsGroup,
@@ -19,11 +22,11 @@ use shared::view::{CallView, ContactRef};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/calls"),
-    ("GET", "/api/calls/export.csv"),
-    ("PATCH", "/api/calls/{call_id}"),
-    ("GET", "/api/stats"),
+pub const ROUTES: &[Route] = &[
+    Route::agent("GET", "/api/calls"),
+    Route::agent("GET", "/api/calls/export.csv"),
+    Route::agent("PATCH", "/api/calls/{call_id}"),
+    Route::agent("GET", "/api/stats"),
 ];
 
 pub const DEFAULT_PAGE: usize = 50;
@@ -68,8 +71,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<HistoryState> {
 
 pub fn routes(state: HistoryState) -> Router {
     let mut router = Router::new();
-    for (method, path) in ROUTES {
-        router = router.route(path, handler(method, path));
+    for r in ROUTES {
+        router = router.route(r.path, handler(r.method, r.path));
     }
     router.with_state(state)
 }
@@ -95,6 +98,9 @@ pub struct FilterQuery {
     cursor: Option<String>,
     #[serde(default)]
     group: Option<String>,
+    /// `me`, or a user id: the calls that user placed.
+    #[serde(default)]
+    placed_by: Option<String>,
 }
 
 /// RFC 3339, or a plain date meaning that day's midnight UTC.
@@ -120,7 +126,11 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-async fn filter(state: &HistoryState, q: &FilterQuery) -> Result<CallFilter, ApiError> {
+async fn filter(
+    state: &HistoryState,
+    q: &FilterQuery,
+    user: Option<&CurrentUser>,
+) -> Result<CallFilter, ApiError> {
     let status = nonempty(&q.status)
         .map(|s| {
             HistoryStatus::parse(s).ok_or_else(|| {
@@ -162,6 +172,18 @@ async fn filter(state: &HistoryState, q: &FilterQuery) -> Result<CallFilter, Api
             phone: state.contacts.contact(id).await?.map(|c| c.phone),
         }),
     };
+    let placed_by = match (nonempty(&q.placed_by), user) {
+        (None, _) => None,
+        (Some("me"), Some(me)) => Some(me.id.clone()),
+        (Some(id), _) if id != "me" && id.len() <= 64 => Some(id.to_string()),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "invalid_query",
+                "placed_by",
+                "must be \"me\" (signed in) or a user id",
+            ));
+        }
+    };
     Ok(CallFilter {
         status,
         search: q.q.as_deref().and_then(SearchTerms::parse),
@@ -169,6 +191,7 @@ async fn filter(state: &HistoryState, q: &FilterQuery) -> Result<CallFilter, Api
         until,
         contact,
         from_number,
+        placed_by,
     })
 }
 
@@ -226,6 +249,7 @@ pub struct Page {
 
 async fn list(
     State(state): State<HistoryState>,
+    user: Option<Extension<CurrentUser>>,
     ApiQuery(q): ApiQuery<FilterQuery>,
 ) -> Result<Json<Page>, ApiError> {
     let limit = match q.limit {
@@ -239,7 +263,7 @@ async fn list(
             ));
         }
     };
-    let f = filter(&state, &q).await?;
+    let f = filter(&state, &q, user.as_ref().map(|Extension(u)| u)).await?;
     let mut found = state
         .history
         .search_calls(&f, limit + 1, before(&q)?)
@@ -375,9 +399,10 @@ fn csv_row(out: &mut String, call: &Call, contact: Option<ContactRef>, now: Date
 /// (the client sees a truncated download, not a file that silently lacks rows).
 async fn export(
     State(state): State<HistoryState>,
+    user: Option<Extension<CurrentUser>>,
     ApiQuery(q): ApiQuery<FilterQuery>,
 ) -> Result<Response, ApiError> {
-    let f = filter(&state, &q).await?;
+    let f = filter(&state, &q, user.as_ref().map(|Extension(u)| u)).await?;
     let start = before(&q)?;
     let mut header = String::new();
     domain::csv::write_record(&mut header, &CSV_HEADER);
@@ -478,6 +503,7 @@ pub struct Stats {
 
 async fn stats(
     State(state): State<HistoryState>,
+    user: Option<Extension<CurrentUser>>,
     ApiQuery(q): ApiQuery<FilterQuery>,
 ) -> Result<Json<Stats>, ApiError> {
     let (day, number) = match nonempty(&q.group) {
@@ -492,7 +518,7 @@ async fn stats(
             ));
         }
     };
-    let f = filter(&state, &q).await?;
+    let f = filter(&state, &q, user.as_ref().map(|Extension(u)| u)).await?;
     let summary = state.history.tally(&f).await?.summary();
     let groups = |g: StatsGroup| {
         let state = state.clone();

@@ -7,8 +7,8 @@ pub mod history;
 pub use detail::DetailState;
 pub use history::HistoryState;
 
-/// Every route of this function, for the OpenAPI test.
-pub fn routes() -> Vec<(&'static str, &'static str)> {
+/// Every route of this function and who may call it.
+pub fn routes() -> Vec<shared::auth::Route> {
     history::ROUTES
         .iter()
         .chain(detail::ROUTES)

@@ -13,6 +13,7 @@ use domain::import::{self, ImportError, RowError};
 use domain::{CallId, Contact, ContactInput, SearchTerms};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
+use shared::auth::Route;
 use shared::error::FieldError;
 use shared::http::{ApiJson, ApiQuery, cursor};
 use shared::ports::{
@@ -24,15 +25,15 @@ use std::sync::Arc;
 
 /// Every route of this function: `(method, path)`. The router is built from it and the OpenAPI
 /// test checks it against `docs/openapi.yaml`.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/contacts"),
-    ("POST", "/api/contacts"),
-    ("POST", "/api/contacts/import"),
-    ("GET", "/api/contacts/{contact_id}"),
-    ("PUT", "/api/contacts/{contact_id}"),
-    ("PATCH", "/api/contacts/{contact_id}"),
-    ("DELETE", "/api/contacts/{contact_id}"),
-    ("GET", "/api/contacts/{contact_id}/calls"),
+pub const ROUTES: &[Route] = &[
+    Route::agent("GET", "/api/contacts"),
+    Route::agent("POST", "/api/contacts"),
+    Route::agent("POST", "/api/contacts/import"),
+    Route::agent("GET", "/api/contacts/{contact_id}"),
+    Route::agent("PUT", "/api/contacts/{contact_id}"),
+    Route::agent("PATCH", "/api/contacts/{contact_id}"),
+    Route::agent("DELETE", "/api/contacts/{contact_id}"),
+    Route::agent("GET", "/api/contacts/{contact_id}/calls"),
 ];
 
 pub const DEFAULT_PAGE: usize = 50;
@@ -72,8 +73,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<ContactsState> {
 
 pub fn router(state: ContactsState) -> Router {
     let mut router = Router::new();
-    for (method, path) in ROUTES {
-        router = router.route(path, handler(method, path));
+    for r in ROUTES {
+        router = router.route(r.path, handler(r.method, r.path));
     }
     router.with_state(state)
 }

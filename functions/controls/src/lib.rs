@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use domain::{Call, CallId, ControlRefusal};
 use serde::Deserialize;
 use shared::ApiError;
+use shared::auth::Route;
 use shared::commands::{Commander, Sent};
 use shared::http::{ApiJson, CallIdPath};
 use shared::ports::{CallAction, CallStore, CommandRecord, CommandResult, SharedClock};
@@ -59,28 +60,28 @@ impl ControlsState {
     }
 }
 
-/// (method, path) of every route here, for the OpenAPI test.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/api/calls/{call_id}/mute"),
-    ("POST", "/api/calls/{call_id}/unmute"),
-    ("POST", "/api/calls/{call_id}/hold"),
-    ("POST", "/api/calls/{call_id}/resume"),
-    ("POST", "/api/calls/{call_id}/speaker"),
-    ("POST", "/api/calls/{call_id}/dtmf"),
-    ("POST", "/api/calls/{call_id}/recording/start"),
-    ("POST", "/api/calls/{call_id}/recording/stop"),
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[
+    Route::agent("POST", "/api/calls/{call_id}/mute"),
+    Route::agent("POST", "/api/calls/{call_id}/unmute"),
+    Route::agent("POST", "/api/calls/{call_id}/hold"),
+    Route::agent("POST", "/api/calls/{call_id}/resume"),
+    Route::agent("POST", "/api/calls/{call_id}/speaker"),
+    Route::agent("POST", "/api/calls/{call_id}/dtmf"),
+    Route::agent("POST", "/api/calls/{call_id}/recording/start"),
+    Route::agent("POST", "/api/calls/{call_id}/recording/stop"),
 ];
 
 pub fn router(state: ControlsState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, post(mute))
-        .route(ROUTES[1].1, post(unmute))
-        .route(ROUTES[2].1, post(hold))
-        .route(ROUTES[3].1, post(resume))
-        .route(ROUTES[4].1, post(speaker))
-        .route(ROUTES[5].1, post(dtmf))
-        .route(ROUTES[6].1, post(recording_start))
-        .route(ROUTES[7].1, post(recording_stop))
+        .route(ROUTES[0].path, post(mute))
+        .route(ROUTES[1].path, post(unmute))
+        .route(ROUTES[2].path, post(hold))
+        .route(ROUTES[3].path, post(resume))
+        .route(ROUTES[4].path, post(speaker))
+        .route(ROUTES[5].path, post(dtmf))
+        .route(ROUTES[6].path, post(recording_start))
+        .route(ROUTES[7].path, post(recording_stop))
         .with_state(state)
 }
 

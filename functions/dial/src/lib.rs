@@ -1,17 +1,23 @@
 //! `POST /api/telnyx/dial`: validate, record the call, ask Telnyx to place it.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use chrono::Duration;
+use domain::policy::DialUsage;
 use domain::{Call, CallId, PhoneNumber};
 use serde::Deserialize;
 use shared::ApiError;
+use shared::auth::CurrentUser;
+use shared::auth::Route;
+use shared::auth::ports::{AuditEntry, AuditLog, AuthStore, RateDecision, RateLimiter};
 use shared::commands::Commander;
 use shared::error::FieldError;
 use shared::http::ApiJson;
 use shared::ports::{
-    CallControl, CallStore, CommandRecord, CommandResult, DialCommand, SharedClock, TelnyxError,
+    CallControl, CallFilter, CallStore, CommandRecord, CommandResult, DialCommand, SharedClock,
+    TelnyxError,
 };
 use shared::view::CallView;
 use std::sync::Arc;
@@ -25,7 +31,45 @@ pub struct DialPolicy {
     pub extra_countries: Vec<String>,
     pub settings: Arc<dyn shared::ports::SettingsStore>,
     pub contacts: Arc<dyn shared::ports::ContactStore>,
+    /// Counts the caller's recent calls for the per-user limits.
+    pub history: Arc<dyn shared::ports::CallHistory>,
+    /// Bursts of dials per user and per address (shared by every instance).
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Refused dials are kept here: who tried to call what.
+    pub audit: Arc<dyn AuditLog>,
+    /// Dials one user may place per minute (`DIAL_RATE_PER_MINUTE`); an address gets three
+    /// users' worth, at least [`DIAL_RATE_PER_ADDRESS`].
+    pub rate_per_minute: u32,
 }
+
+impl DialPolicy {
+    /// Every team-data port from one store (the embedded file, or MongoDB in AWS).
+    pub fn from_store<S>(
+        owned_numbers: Arc<dyn shared::ports::OwnedNumbers>,
+        extra_countries: Vec<String>,
+        store: Arc<S>,
+    ) -> Self
+    where
+        S: shared::wiring::DataStore + AuthStore + 'static,
+    {
+        Self {
+            owned_numbers,
+            extra_countries,
+            settings: store.clone(),
+            contacts: store.clone(),
+            history: store.clone(),
+            limiter: store.clone(),
+            audit: store,
+            rate_per_minute: DIAL_RATE_PER_USER,
+        }
+    }
+}
+
+/// Dials allowed per minute, per user and per client address, by default: a person redialing
+/// after a busy line stays far below; a script looping over numbers does not.
+pub const DIAL_RATE_WINDOW_SECS: u64 = 60;
+pub const DIAL_RATE_PER_USER: u32 = 10;
+pub const DIAL_RATE_PER_ADDRESS: u32 = 30;
 
 #[derive(Clone)]
 pub struct DialState {
@@ -40,12 +84,12 @@ pub struct DialState {
     pub policy: DialPolicy,
 }
 
-/// (method, path) of every route here, for the OpenAPI test.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/telnyx/dial")];
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[Route::agent("POST", "/api/telnyx/dial")];
 
 pub fn router(state: DialState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, post(dial))
+        .route(ROUTES[0].path, post(dial))
         .with_state(state)
 }
 
@@ -79,8 +123,13 @@ fn parse_number(
 
 async fn dial(
     State(state): State<DialState>,
+    user: Option<Extension<CurrentUser>>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<DialBody>,
 ) -> Result<(StatusCode, Json<CallView>), ApiError> {
+    let user = user.map(|Extension(u)| u);
+    let address = shared::http::client_address(&headers);
+    state.rate_limit(user.as_ref(), &address).await?;
     let settings = state.policy.settings.load_settings().await?;
     // No From given: the team's default caller ID, when one is set.
     let default_from = settings.default_caller_id.as_ref().map(|n| n.to_string());
@@ -147,8 +196,8 @@ async fn dial(
             format!("{from} is not one of this account's Telnyx numbers (see GET /api/numbers)"),
         ));
     }
-    // The toll-fraud guard: premium and special ranges, and countries the team does not call,
-    // are refused before anything is written or sent.
+    // The toll-fraud guard: premium and special ranges, countries the team does not call, and
+    // the caller's own limits, before anything is written or sent.
     let mut countries = state
         .policy
         .owned_numbers
@@ -156,12 +205,17 @@ async fn dial(
         .await
         .map_err(ApiError::Telnyx)?;
     countries.extend(state.policy.extra_countries.iter().cloned());
-    let guard = domain::policy::DialPolicy::for_countries(countries);
-    if let Err(refusal) = domain::policy::check_destination(&guard, &to) {
-        tracing::warn!(
-            code = refusal.code(),
-            "dial refused by the toll-fraud guard"
-        );
+    let guard = settings.dial_policy.policy(countries);
+    let mut verdict = domain::policy::check_destination(&guard, &to);
+    if let (Ok(()), Some(user)) = (&verdict, &user) {
+        let usage = state.usage(&user.id).await?;
+        verdict = domain::policy::check_usage(&guard, usage);
+    }
+    if let Err(refusal) = verdict {
+        tracing::warn!(code = refusal.code(), "dial refused by the dial policy");
+        state
+            .refused(user.as_ref(), &address, refusal.code(), &refusal.message())
+            .await;
         return Err(ApiError::Forbidden {
             code: refusal.code(),
             detail: refusal.message(),
@@ -181,6 +235,7 @@ async fn dial(
 
     let now = state.clock.now();
     let mut call = Call::new(CallId::new_at(now), from, to, contact_id, now);
+    call.placed_by = user.map(|u| u.id);
     call.recording_requested = record;
     // Telnyx records from answer on its own; the stop control must be offered once talking.
     call.recording_active = record;
@@ -286,6 +341,69 @@ fn failure_reason(error: &TelnyxError) -> (String, String) {
 }
 
 impl DialState {
+    async fn rate_limit(&self, user: Option<&CurrentUser>, address: &str) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        let per_user = self.policy.rate_per_minute;
+        let per_address = per_user.saturating_mul(3).max(DIAL_RATE_PER_ADDRESS);
+        let mut keys = vec![(format!("dial:ip:{address}"), per_address)];
+        if let Some(u) = user {
+            keys.push((format!("dial:user:{}", u.id), per_user));
+        }
+        for (key, limit) in keys {
+            let decision = self
+                .policy
+                .limiter
+                .hit(&key, DIAL_RATE_WINDOW_SECS, limit, now)
+                .await?;
+            if let RateDecision::Limited { retry_after_secs } = decision {
+                return Err(ApiError::TooManyRequests {
+                    code: "rate_limited",
+                    detail: format!(
+                        "too many calls placed in a short time; try again in {retry_after_secs} s"
+                    ),
+                    retry_after_secs,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// What the user has been dialing: calls not yet ended, and calls started in the last hour
+    /// and day. A call stuck without its final webhook stops counting after a day.
+    async fn usage(&self, user_id: &str) -> Result<DialUsage, ApiError> {
+        let now = self.clock.now();
+        let since = |span| CallFilter {
+            placed_by: Some(user_id.to_string()),
+            since: Some(now - span),
+            ..CallFilter::default()
+        };
+        let day = self.policy.history.tally(&since(Duration::days(1))).await?;
+        let hour = self
+            .policy
+            .history
+            .tally(&since(Duration::hours(1)))
+            .await?;
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(DialUsage {
+            active_calls: count(day.active),
+            calls_last_hour: count(hour.total),
+            calls_last_day: count(day.total),
+        })
+    }
+
+    async fn refused(&self, user: Option<&CurrentUser>, address: &str, code: &str, why: &str) {
+        let entry = AuditEntry {
+            at: self.clock.now(),
+            actor: user.map(|u| u.id.clone()),
+            action: "dial_refused".into(),
+            detail: format!("{code}: {why}"),
+            ip: Some(address.to_string()),
+        };
+        if let Err(e) = self.policy.audit.record_audit(&entry).await {
+            tracing::warn!(error = %e, "refused dial not kept in the audit trail");
+        }
+    }
+
     pub async fn from_wiring(
         wiring: &shared::wiring::Wiring,
     ) -> Result<Self, shared::wiring::WiringError> {
@@ -293,6 +411,7 @@ impl DialState {
         let store = wiring.store().await?;
         let data = wiring.data_store().await?;
         let secrets = wiring.secrets()?;
+        let auth = wiring.auth_store().await?;
         // Commands follow the key and connection saved in the settings.
         let configured = wiring.configured_telnyx(data.clone(), secrets);
         let telnyx: Arc<dyn CallControl> = configured.clone();
@@ -315,7 +434,11 @@ impl DialState {
                 )),
                 extra_countries: c.allowed_countries.clone(),
                 settings: data.clone(),
-                contacts: data,
+                contacts: data.clone(),
+                history: data,
+                limiter: auth.clone(),
+                audit: auth,
+                rate_per_minute: c.dial_rate_per_minute,
             },
         })
     }

@@ -3,5 +3,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let wiring = shared::wiring::Wiring::from_env_and_secrets().await?;
     let state = dial::DialState::from_wiring(&wiring).await?;
-    lambda_http::run(shared::http::finish(dial::router(state))).await
+    let app = shared::auth::protect(dial::router(state), wiring.access(dial::ROUTES).await?);
+    lambda_http::run(shared::http::finish(app)).await
 }

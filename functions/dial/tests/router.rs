@@ -26,12 +26,11 @@ async fn fixture() -> Fixture {
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
-        policy: dial::DialPolicy {
-            owned_numbers: testkit::owned_numbers(&emulator),
-            extra_countries: Vec::new(),
-            settings: Arc::new(store.clone()),
-            contacts: Arc::new(store.clone()),
-        },
+        policy: dial::DialPolicy::from_store(
+            testkit::owned_numbers(&emulator),
+            Vec::new(),
+            Arc::new(store.clone()),
+        ),
     }));
     Fixture {
         router,
@@ -175,12 +174,11 @@ async fn a_telnyx_refusal_ends_the_call_failed_with_telnyx_reason() {
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
-        policy: dial::DialPolicy {
-            owned_numbers: testkit::owned_numbers(&f.emulator),
-            extra_countries: Vec::new(),
-            settings: Arc::new(f.store.clone()),
-            contacts: Arc::new(f.store.clone()),
-        },
+        policy: dial::DialPolicy::from_store(
+            testkit::owned_numbers(&f.emulator),
+            Vec::new(),
+            Arc::new(f.store.clone()),
+        ),
     }));
     let answer = call(
         &router,
@@ -221,12 +219,11 @@ async fn an_unreachable_telnyx_fails_the_call_clearly() {
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
         // Ownership is known (the emulator answers); only the dial itself meets a dead Telnyx.
-        policy: dial::DialPolicy {
-            owned_numbers: testkit::owned_numbers(&numbers),
-            extra_countries: Vec::new(),
-            settings: Arc::new(store.clone()),
-            contacts: Arc::new(store.clone()),
-        },
+        policy: dial::DialPolicy::from_store(
+            testkit::owned_numbers(&numbers),
+            Vec::new(),
+            Arc::new(store.clone()),
+        ),
     }));
     let answer = call(
         &router,

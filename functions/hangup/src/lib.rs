@@ -6,6 +6,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use domain::Call;
 use shared::ApiError;
+use shared::auth::Route;
 use shared::commands::{Commander, Sent};
 use shared::http::CallIdPath;
 use shared::ports::{CallAction, CallStore, SharedClock};
@@ -39,12 +40,12 @@ impl HangupState {
     }
 }
 
-/// (method, path) of every route here, for the OpenAPI test.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/telnyx/hangup/{call_id}")];
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[Route::agent("POST", "/api/telnyx/hangup/{call_id}")];
 
 pub fn router(state: HangupState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, post(hangup))
+        .route(ROUTES[0].path, post(hangup))
         .with_state(state)
 }
 

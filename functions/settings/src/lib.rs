@@ -11,12 +11,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::Engine;
 use domain::PhoneNumber;
 use domain::settings::{RecordingPrefs, Settings, SettingsPatch, validate_api_key};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
+use shared::auth::ports::{AuditEntry, AuditLog};
+use shared::auth::{CurrentUser, Route};
 use shared::config::Secret;
 use shared::error::FieldError;
 use shared::http::{ApiJson, ApiQuery};
@@ -27,14 +29,14 @@ use shared::ports::{
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/settings"),
-    ("PUT", "/api/settings"),
-    ("POST", "/api/settings/test-webhook"),
-    ("GET", "/api/numbers"),
-    ("GET", "/api/numbers/available"),
-    ("POST", "/api/numbers/orders"),
-    ("GET", "/api/cost-estimate"),
+pub const ROUTES: &[Route] = &[
+    Route::agent("GET", "/api/settings"),
+    Route::admin("PUT", "/api/settings"),
+    Route::admin("POST", "/api/settings/test-webhook"),
+    Route::agent("GET", "/api/numbers"),
+    Route::admin("GET", "/api/numbers/available"),
+    Route::admin("POST", "/api/numbers/orders"),
+    Route::admin("GET", "/api/cost-estimate"),
 ];
 
 #[derive(Clone)]
@@ -53,6 +55,8 @@ pub struct SettingsState {
     pub probe_deadline: Duration,
     /// True in AWS: the API key belongs to Secrets Manager and is read-only here.
     pub deployment_managed_secrets: bool,
+    /// Settings changes and number purchases are kept here: who changed what.
+    pub audit: Arc<dyn AuditLog>,
 }
 
 fn handler(method: &str, path: &str) -> MethodRouter<SettingsState> {
@@ -70,8 +74,8 @@ fn handler(method: &str, path: &str) -> MethodRouter<SettingsState> {
 
 pub fn router(state: SettingsState) -> Router {
     let mut router = Router::new();
-    for (method, path) in ROUTES {
-        router = router.route(path, handler(method, path));
+    for r in ROUTES {
+        router = router.route(r.path, handler(r.method, r.path));
     }
     router.with_state(state)
 }
@@ -95,6 +99,7 @@ pub struct SettingsView {
     pub hold_music_url: Option<String>,
     pub agent_mode: domain::settings::AgentMode,
     pub agent_phone: Option<String>,
+    pub dial_policy: domain::settings::DialPolicySettings,
     /// Paste this into the Telnyx Call Control application's webhook URL.
     pub webhook_url: Option<String>,
 }
@@ -122,6 +127,7 @@ async fn view(state: &SettingsState, s: Settings) -> Result<SettingsView, ApiErr
         hold_music_url: s.hold_music_url,
         agent_mode: s.agent_mode,
         agent_phone: s.agent_phone.map(|n| n.to_string()),
+        dial_policy: s.dial_policy,
         webhook_url: state.webhook_url.clone(),
     })
 }
@@ -129,6 +135,19 @@ async fn view(state: &SettingsState, s: Settings) -> Result<SettingsView, ApiErr
 impl SettingsState {
     fn secrets_read_only(&self) -> bool {
         self.deployment_managed_secrets
+    }
+
+    async fn audit(&self, user: Option<Extension<CurrentUser>>, action: &str, detail: String) {
+        let entry = AuditEntry {
+            at: chrono::Utc::now(),
+            actor: user.map(|Extension(u)| u.id),
+            action: action.into(),
+            detail,
+            ip: None,
+        };
+        if let Err(e) = self.audit.record_audit(&entry).await {
+            tracing::warn!(error = %e, action, "audit entry not kept");
+        }
     }
 
     pub async fn from_wiring(
@@ -160,6 +179,7 @@ impl SettingsState {
             default_country: c.default_country.clone(),
             probe_deadline: Duration::from_secs(5),
             deployment_managed_secrets: c.mongodb_uri.is_some(),
+            audit: wiring.auth_store().await?,
         })
     }
 }
@@ -177,6 +197,7 @@ fn valid_public_key(key: &str) -> bool {
 
 async fn write(
     State(state): State<SettingsState>,
+    user: Option<Extension<CurrentUser>>,
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> Result<Json<SettingsView>, ApiError> {
     let current = state.settings.load_settings().await?;
@@ -244,7 +265,35 @@ async fn write(
     }
     state.settings.save_settings(&next).await?;
     tracing::info!("settings updated");
+    state
+        .audit(user, "settings_changed", changed_fields(&patch))
+        .await;
     Ok(Json(view(&state, next).await?))
+}
+
+/// The names of the fields a change touched, never their values (the API key is one of them).
+fn changed_fields(patch: &SettingsPatch) -> String {
+    let touched = [
+        ("telnyx_api_key", patch.telnyx_api_key.is_some()),
+        ("telnyx_public_key", patch.telnyx_public_key.is_some()),
+        ("telnyx_connection_id", patch.telnyx_connection_id.is_some()),
+        ("default_caller_id", patch.default_caller_id.is_some()),
+        ("recording", patch.recording.is_some()),
+        ("hold_music_url", patch.hold_music_url.is_some()),
+        ("agent_mode", patch.agent_mode.is_some()),
+        ("agent_phone", patch.agent_phone.is_some()),
+        ("dial_policy", patch.dial_policy.is_some()),
+    ];
+    let names: Vec<&str> = touched
+        .iter()
+        .filter(|(_, t)| *t)
+        .map(|(name, _)| *name)
+        .collect();
+    if names.is_empty() {
+        "nothing".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -477,6 +526,7 @@ pub struct OrderBody {
 
 async fn order(
     State(state): State<SettingsState>,
+    user: Option<Extension<CurrentUser>>,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Result<(StatusCode, Json<shared::ports::NumberOrder>), ApiError> {
     let number = PhoneNumber::parse(
@@ -502,6 +552,13 @@ async fn order(
         .await
         .map_err(numbers_error)?;
     tracing::info!(order_id = %placed.id, number = %number, "number ordered");
+    state
+        .audit(
+            user,
+            "numbers_ordered",
+            format!("{number} (order {})", placed.id),
+        )
+        .await;
     Ok((StatusCode::CREATED, Json(placed)))
 }
 

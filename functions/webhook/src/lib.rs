@@ -9,6 +9,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use shared::ApiError;
+use shared::auth::Route;
 use shared::ports::{EventQueue, QueuedEvent, SharedClock};
 use shared::telnyx::WebhookVerifier;
 use shared::telnyx::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -21,12 +22,12 @@ pub struct WebhookState {
     pub clock: SharedClock,
 }
 
-/// (method, path) of every route here, for the OpenAPI test.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/webhooks/telnyx")];
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[Route::public("POST", "/api/webhooks/telnyx")];
 
 pub fn router(state: WebhookState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, post(receive))
+        .route(ROUTES[0].path, post(receive))
         .with_state(state)
 }
 

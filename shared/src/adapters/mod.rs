@@ -4,6 +4,8 @@ pub mod memory_queue;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 #[cfg(feature = "mongodb")]
+pub mod mongo_auth;
+#[cfg(feature = "mongodb")]
 pub mod mongo_data;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -156,6 +156,7 @@ impl MongoStore {
     /// except for the call_control_id uniqueness it enforces.
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
         self.ensure_data_indexes().await?;
+        self.ensure_auth_indexes().await?;
         let unique_sparse = IndexOptions::builder().unique(true).sparse(true).build();
         self.calls
             .create_index(

@@ -52,6 +52,7 @@ pub(crate) fn call_facts(call: &Call) -> Document {
         "talk_secs": f.talk_secs.unwrap_or(0),
         "ring_secs": f.ring_secs.unwrap_or(0),
         "rang": i64::from(f.ring_secs.is_some()),
+        "placed_by": call.placed_by.clone(),
     }
 }
 
@@ -126,6 +127,7 @@ impl MongoStore {
             doc! { "facts.to": 1, "started_at_us": -1 },
             doc! { "facts.from": 1, "started_at_us": -1 },
             doc! { "facts.contact_id": 1, "started_at_us": -1 },
+            doc! { "facts.placed_by": 1, "started_at_us": -1 },
         ] {
             self.calls
                 .create_index(IndexModel::builder().keys(keys).build())
@@ -176,6 +178,9 @@ impl MongoStore {
         }
         if let Some(n) = &filter.from_number {
             and.push(doc! { "facts.from": n.as_str() });
+        }
+        if let Some(user) = &filter.placed_by {
+            and.push(doc! { "facts.placed_by": user });
         }
         if let Some(c) = &filter.contact {
             let mut or = vec![doc! { "facts.contact_id": &c.id }];

@@ -45,6 +45,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE settings (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     "#,
+    // 2: who placed each call (per-user dial limits).
+    r#"
+    ALTER TABLE calls ADD COLUMN placed_by TEXT;
+    CREATE INDEX calls_by_user ON calls (placed_by, started_at_us DESC);
+    UPDATE calls SET placed_by = json_extract(doc, '$.placed_by');
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -61,9 +67,11 @@ pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
             let _ = conn.execute_batch("ROLLBACK");
             StoreError::Unavailable(format!("migrating the embedded store to v{to}: {e}"))
         })?;
-        if to == 1 {
-            backfill_facts(conn)?;
-        }
+    }
+    // Derived columns are written by the current code, so after the last step: a file from
+    // before the history columns gets all of them at once.
+    if version == 0 {
+        backfill_facts(conn)?;
     }
     Ok(())
 }
@@ -90,7 +98,8 @@ pub(crate) fn store_facts(conn: &Connection, call: &Call) -> Result<(), StoreErr
     let f = CallFacts::of(call);
     conn.execute(
         "UPDATE calls SET from_number = ?2, to_number = ?3, contact_id = ?4, class = ?5,
-            outcome = ?6, talk_secs = ?7, ring_secs = ?8, digits = ?9 WHERE id = ?1",
+            outcome = ?6, talk_secs = ?7, ring_secs = ?8, digits = ?9, placed_by = ?10
+            WHERE id = ?1",
         params![
             call.id.to_string(),
             call.from.as_str(),
@@ -101,6 +110,7 @@ pub(crate) fn store_facts(conn: &Connection, call: &Call) -> Result<(), StoreErr
             f.talk_secs,
             f.ring_secs,
             format!("{} {}", call.to.digits(), call.from.digits()),
+            call.placed_by,
         ],
     )
     .map_err(unavailable)?;
@@ -159,6 +169,9 @@ fn call_where(filter: &CallFilter) -> Where {
     }
     if let Some(n) = &filter.from_number {
         w.push("from_number = ?", [text(n.as_str())]);
+    }
+    if let Some(user) = &filter.placed_by {
+        w.push("placed_by = ?", [text(user.clone())]);
     }
     if let Some(c) = &filter.contact {
         w.push(

@@ -3,6 +3,7 @@
 //! left open by forgetting it.
 
 use super::ports::{Revocations, UserStore};
+use super::route::Route;
 use super::token::TokenSigner;
 use crate::error::ApiError;
 use crate::ports::SharedClock;
@@ -43,19 +44,47 @@ pub struct AuthLayerState {
 }
 
 impl AuthLayerState {
-    pub fn rules_from(routes: &[(&str, &str, Access)]) -> Arc<HashMap<(Method, String), Access>> {
+    pub fn new(
+        signer: TokenSigner,
+        users: Arc<dyn UserStore>,
+        revocations: Arc<dyn Revocations>,
+        clock: SharedClock,
+        routes: &[Route],
+    ) -> Self {
+        Self {
+            signer,
+            users,
+            revocations,
+            clock,
+            rules: Self::rules_from(routes),
+        }
+    }
+
+    pub fn rules_from(routes: &[Route]) -> Arc<HashMap<(Method, String), Access>> {
         Arc::new(
             routes
                 .iter()
-                .map(|(m, p, a)| {
+                .map(|r| {
                     (
-                        (m.parse().expect("route methods are valid"), p.to_string()),
-                        *a,
+                        (
+                            r.method.parse().expect("route methods are valid"),
+                            r.path.to_string(),
+                        ),
+                        r.access,
                     )
                 })
                 .collect(),
         )
     }
+}
+
+/// Puts every route of `router` behind the access layer. `route_layer` runs it only for matched
+/// routes, so unknown paths still answer 404 and wrong methods 405.
+pub fn protect<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    access: AuthLayerState,
+) -> axum::Router<S> {
+    router.route_layer(axum::middleware::from_fn_with_state(access, require_access))
 }
 
 fn bearer(req: &Request) -> Option<&str> {

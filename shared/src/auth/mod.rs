@@ -4,8 +4,10 @@
 pub mod layer;
 pub mod password;
 pub mod ports;
+pub mod route;
 pub mod token;
 
-pub use layer::{Access, AuthLayerState, CurrentUser, require_access};
+pub use layer::{Access, AuthLayerState, CurrentUser, protect, require_access};
 pub use password::Passwords;
+pub use route::Route;
 pub use token::{Claims, TokenError, TokenSigner};

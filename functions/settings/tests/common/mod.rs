@@ -49,6 +49,7 @@ pub async fn fixture_with(webhook_url: Option<String>) -> Fixture {
         default_country: "US".into(),
         probe_deadline: Duration::from_secs(5),
         deployment_managed_secrets: false,
+        audit: Arc::new(store.clone()),
     }));
     let dial = shared::http::finish(dial::router(dial::DialState {
         calls: Arc::new(store.clone()),
@@ -58,12 +59,7 @@ pub async fn fixture_with(webhook_url: Option<String>) -> Fixture {
         default_country: "US".into(),
         ring_timeout_secs: 30,
         call_time_limit_secs: 3600,
-        policy: dial::DialPolicy {
-            owned_numbers: numbers,
-            extra_countries: Vec::new(),
-            settings: Arc::new(store.clone()),
-            contacts: Arc::new(store.clone()),
-        },
+        policy: dial::DialPolicy::from_store(numbers, Vec::new(), Arc::new(store.clone())),
     }));
     Fixture {
         store,
@@ -138,6 +134,7 @@ pub async fn rebuild_with_emulator(f: Fixture, webhook_url: Option<String>) -> F
         default_country: "US".into(),
         probe_deadline: Duration::from_secs(5),
         deployment_managed_secrets: false,
+        audit: Arc::new(f.store.clone()),
     }));
     Fixture { settings, ..f }
 }

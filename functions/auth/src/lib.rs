@@ -1,5 +1,4 @@
-//! Sign-in and user administration (a library: it becomes the `functions/auth` Lambda once the
-//! access layer is wired into every function and the MongoDB store implements its ports):
+//! `functions/auth`: sign-in and user administration:
 //! `POST /api/auth/sign-in`, `POST /api/auth/sign-out`, `GET /api/auth/me`,
 //! `GET|POST /api/users`, `PATCH /api/users/{user_id}`, `GET /api/audit`.
 //!
@@ -16,26 +15,34 @@ use domain::user::{Role, User, check_password, normalise_email};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::auth::ports::{AuditEntry, AuthStore, RateDecision};
-use shared::auth::{CurrentUser, Passwords, TokenSigner};
+use shared::auth::{CurrentUser, Passwords, Route, TokenSigner};
 use shared::http::ApiJson;
 use shared::ports::{SharedClock, StoreError};
 use std::sync::Arc;
 
-/// (method, path) of every route here.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/api/auth/sign-in"),
-    ("POST", "/api/auth/sign-out"),
-    ("GET", "/api/auth/me"),
-    ("GET", "/api/users"),
-    ("POST", "/api/users"),
-    ("PATCH", "/api/users/{user_id}"),
-    ("GET", "/api/audit"),
+/// Every route here and who may call it (the router is built from this list).
+pub const ROUTES: &[Route] = &[
+    Route::public("POST", "/api/auth/sign-in"),
+    Route::agent("POST", "/api/auth/sign-out"),
+    Route::agent("GET", "/api/auth/me"),
+    Route::admin("GET", "/api/users"),
+    Route::admin("POST", "/api/users"),
+    Route::admin("PATCH", "/api/users/{user_id}"),
+    Route::admin("GET", "/api/audit"),
 ];
 
 /// Sign-in attempts allowed per window, per client address and per e-mail.
 pub const SIGN_IN_WINDOW_SECS: u64 = 300;
 pub const SIGN_IN_PER_ADDRESS: u32 = 20;
 pub const SIGN_IN_PER_EMAIL: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Wiring(#[from] shared::wiring::WiringError),
+    #[error("creating the first administrator: {0}")]
+    Bootstrap(String),
+}
 
 #[derive(Clone)]
 pub struct AuthState {
@@ -47,12 +54,12 @@ pub struct AuthState {
 
 pub fn router(state: AuthState) -> Router {
     Router::new()
-        .route(ROUTES[0].1, post(sign_in))
-        .route(ROUTES[1].1, post(sign_out))
-        .route(ROUTES[2].1, get(me))
-        .route(ROUTES[3].1, get(list_users).post(create_user))
-        .route(ROUTES[5].1, patch(update_user))
-        .route(ROUTES[6].1, get(audit))
+        .route(ROUTES[0].path, post(sign_in))
+        .route(ROUTES[1].path, post(sign_out))
+        .route(ROUTES[2].path, get(me))
+        .route(ROUTES[3].path, get(list_users).post(create_user))
+        .route(ROUTES[5].path, patch(update_user))
+        .route(ROUTES[6].path, get(audit))
         .with_state(state)
 }
 
@@ -79,19 +86,54 @@ impl From<&User> for UserView {
     }
 }
 
-/// The caller's address as the edge saw it (API Gateway and the local server set
-/// X-Forwarded-For's first entry); only used to key rate limits and the audit trail.
-fn client_address(headers: &HeaderMap) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().chars().take(64).collect())
-        .filter(|v: &String| !v.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 impl AuthState {
+    /// Built once per process; creates the first administrator from `ADMIN_EMAIL` and
+    /// `ADMIN_PASSWORD` when there is no user yet.
+    pub async fn from_wiring(wiring: &shared::wiring::Wiring) -> Result<Self, StartError> {
+        let state = Self {
+            store: wiring.auth_store().await?,
+            signer: wiring.token_signer()?,
+            passwords: Passwords::recommended(),
+            clock: wiring.clock.clone(),
+        };
+        let config = &wiring.config;
+        if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+            state
+                .bootstrap_admin(email, password.expose())
+                .await
+                .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+        }
+        Ok(state)
+    }
+
+    /// Adds a user whose e-mail, name and password were already checked. `email_taken` (409)
+    /// when the e-mail belongs to someone.
+    pub async fn add_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<User, ApiError> {
+        let user = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: email.to_string(),
+            name: name.to_string(),
+            role,
+            disabled: false,
+            password_hash: self.passwords.hash(password),
+            created_at: self.clock.now(),
+        };
+        self.store.insert_user(&user).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => ApiError::Conflict {
+                code: "email_taken",
+                detail: "a user with this e-mail already exists".into(),
+            },
+            other => other.into(),
+        })?;
+        Ok(user)
+    }
+
     async fn audit(&self, actor: Option<String>, action: &str, detail: String, ip: Option<String>) {
         let entry = AuditEntry {
             at: self.clock.now(),
@@ -169,7 +211,7 @@ async fn sign_in(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<Json<SignedIn>, ApiError> {
-    let ip = client_address(&headers);
+    let ip = shared::http::client_address(&headers);
     state
         .limit(format!("sign-in:ip:{ip}"), SIGN_IN_PER_ADDRESS)
         .await?;
@@ -290,22 +332,9 @@ async fn create_user(
             errors,
         });
     };
-    let user = User {
-        id: uuid::Uuid::new_v4().to_string(),
-        email,
-        name,
-        role: body.role.unwrap_or(Role::Agent),
-        disabled: false,
-        password_hash: state.passwords.hash(&password),
-        created_at: state.clock.now(),
-    };
-    state.store.insert_user(&user).await.map_err(|e| match e {
-        StoreError::Duplicate(_) => ApiError::Conflict {
-            code: "email_taken",
-            detail: "a user with this e-mail already exists".into(),
-        },
-        other => other.into(),
-    })?;
+    let user = state
+        .add_user(&email, &name, &password, body.role.unwrap_or(Role::Agent))
+        .await?;
     state
         .audit(
             Some(me.id),

@@ -4,9 +4,8 @@ use auth::{AuthState, ROUTES, router};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, Utc};
-use domain::user::Role;
 use serde_json::{Value, json};
-use shared::auth::{Access, AuthLayerState, Passwords, TokenSigner, require_access};
+use shared::auth::{AuthLayerState, Passwords, TokenSigner};
 use shared::config::Secret;
 use std::sync::Arc;
 use testkit::{FixedClock, memory_store, send};
@@ -37,26 +36,14 @@ async fn fixture() -> Fixture {
             .unwrap(),
         "only once"
     );
-    let access = |(m, p): &(&'static str, &'static str)| {
-        let a = match *p {
-            "/api/auth/sign-in" => Access::Public,
-            "/api/auth/sign-out" | "/api/auth/me" => Access::Role(Role::Agent),
-            _ => Access::Role(Role::Admin),
-        };
-        (*m, *p, a)
-    };
-    let rules: Vec<_> = ROUTES.iter().map(access).collect();
-    let layer = AuthLayerState {
+    let layer = AuthLayerState::new(
         signer,
-        users: Arc::new(store.clone()),
-        revocations: Arc::new(store.clone()),
-        clock: clock.clone(),
-        rules: AuthLayerState::rules_from(&rules),
-    };
-    let app = shared::http::finish(
-        router(state.clone())
-            .route_layer(axum::middleware::from_fn_with_state(layer, require_access)),
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        clock.clone(),
+        ROUTES,
     );
+    let app = shared::http::finish(shared::auth::protect(router(state.clone()), layer));
     Fixture { app, clock, state }
 }
 
