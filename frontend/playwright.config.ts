@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { stateFile } from "./e2e/accounts";
 
 if (!process.env.E2E_BASE_URL) {
   throw new Error("E2E_BASE_URL must point at the running local stack (npm run e2e sets it)");
@@ -8,6 +9,9 @@ const baseURL = process.env.E2E_BASE_URL.replace("//localhost", "//127.0.0.1").r
 
 export default defineConfig({
   testDir: "./e2e",
+  // Signs in as the demo admin and agent once; every test starts as the admin unless it says
+  // otherwise (test.use({ storageState: … })).
+  globalSetup: "./e2e/global-setup.ts",
   outputDir: "./test-results/playwright",
   timeout: 90_000,
   expect: { timeout: 15_000 },
@@ -24,6 +28,7 @@ export default defineConfig({
   ],
   use: {
     baseURL,
+    storageState: stateFile("admin"),
     viewport: { width: 1280, height: 800 },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",

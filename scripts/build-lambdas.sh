@@ -19,7 +19,7 @@ ensure_rust
 ensure_deploy_tools || die "could not install cargo-lambda (pip); see .venv/deploy/pip.log"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-FUNCTIONS=(dial hangup call-status controls calls contacts settings webhook processor)
+FUNCTIONS=(dial hangup call-status controls calls contacts settings auth webhook processor)
 if [ $# -gt 0 ]; then FUNCTIONS=("$@"); fi
 
 arch_flag=--arm64

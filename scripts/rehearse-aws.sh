@@ -22,7 +22,7 @@ ensure_ministack || rc=$?
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 profile="${REHEARSAL_PROFILE:-debug}"
-bins=(dial hangup call-status controls calls contacts settings webhook processor emulator)
+bins=(dial hangup call-status controls calls contacts settings auth webhook processor emulator)
 args=()
 for b in "${bins[@]}"; do args+=(-p "$b"); done
 say "building the functions and the emulator ($profile, x86_64)"

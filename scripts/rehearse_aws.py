@@ -93,10 +93,12 @@ def wait_for(what, probe, deadline_s=60, every=0.2):
     raise SystemExit(f"rehearsal: timed out waiting for {what} (last error: {last})")
 
 
-def http(method, url, body=None, timeout=35):
+def http(method, url, body=None, timeout=35, token=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"content-type": "application/json"} if data else {})
+    headers = {"content-type": "application/json"} if data else {}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     t0 = time.time()
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
@@ -292,8 +294,18 @@ def main():
     figures["health_cold_ms"] = round(ms)
 
     to_number = "+1 312 555 0101"  # answers after 2 s, the callee hangs up 5 s later
-    status, call, ms = http("POST", f"{api_base}/api/telnyx/dial",
-                            {"to_number": to_number, "from_number": "+1 312 555 0201"})
+    dial_body = {"to_number": to_number, "from_number": "+1 312 555 0201"}
+    status, refused, _ = http("POST", f"{api_base}/api/telnyx/dial", dial_body)
+    assert status == 401 and refused.get("code") == "sign_in_required", (status, refused)
+    # The first admin, created by the auth function's cold start from AdminEmail and the
+    # generated AdminPasswordSecret.
+    status, session, ms = http("POST", f"{api_base}/api/auth/sign-in",
+                               {"email": refs["AdminEmail"], "password": plain["ADMIN_PASSWORD"]})
+    assert status == 200, f"sign-in answered {status}: {session}"
+    figures["sign_in_cold_ms"] = round(ms)
+    token = session["token"]
+    log(f"signed in as {session['user']['email']} ({session['user']['role']}, {round(ms)} ms, cold)")
+    status, call, ms = http("POST", f"{api_base}/api/telnyx/dial", dial_body, token=token)
     assert status == 201, f"dial answered {status}: {call}"
     figures["dial_cold_ms"] = round(ms)
     call_id = call["call_id"]
@@ -302,7 +314,7 @@ def main():
     seen, poll_ms = [], []
 
     def ended():
-        st, body, ms = http("GET", f"{api_base}/api/call-status/status/{call_id}")
+        st, body, ms = http("GET", f"{api_base}/api/call-status/status/{call_id}", token=token)
         assert st == 200, (st, body)
         poll_ms.append(ms)
         if not seen or seen[-1] != body["status"]:

@@ -10,6 +10,7 @@ import { displayNumber } from "@/lib/phone";
 import type { CallView } from "@/lib/types";
 import { CallControls, type ControlAction } from "./CallControls";
 import { PhoneIcon, PhoneOffIcon } from "./icons";
+import { RecordingAudio } from "./Recording";
 import { Keypad, type Key } from "./Keypad";
 import { useToast } from "./Toasts";
 import { Card, EmptyState, ErrorState, Spinner, focusRing } from "./ui";
@@ -365,15 +366,9 @@ function EndedSummary({ call }: { call: CallView }) {
       ) : call.recording_status === "failed" ? (
         <p className="mt-4 text-center text-sm text-rose-700">The recording could not be saved.</p>
       ) : call.recording_url && call.recording_status !== null ? (
-        <audio
-          controls
-          preload="metadata"
-          src={call.recording_url}
-          aria-label="Call recording"
-          className="mt-4 w-full"
-        >
-          <a href={call.recording_url}>Download the recording</a>
-        </audio>
+        <div className="mt-4">
+          <RecordingAudio callId={call.call_id} className="w-full" />
+        </div>
       ) : null}
       <div className="mt-6 flex flex-col gap-3 sm:flex-row">
         <Link

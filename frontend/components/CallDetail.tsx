@@ -12,7 +12,6 @@ import {
   OUTCOME_WORDS,
   outcomeTone,
 } from "@/lib/format";
-import { useApiBase } from "@/lib/hooks";
 import { displayNumber } from "@/lib/phone";
 import {
   hangupCauseWords,
@@ -22,7 +21,8 @@ import {
   timelineLabel,
 } from "@/lib/timeline";
 import type { CallDetail as CallDetailView, TimelineEntry } from "@/lib/types";
-import { AlertIcon, ArrowLeftIcon, DownloadIcon, PhoneIcon } from "./icons";
+import { AlertIcon, ArrowLeftIcon, PhoneIcon } from "./icons";
+import { RecordingAudio, RecordingDownload } from "./Recording";
 import { TagInput } from "./TagInput";
 import { useToast } from "./Toasts";
 import {
@@ -222,26 +222,15 @@ function Facts({ call }: { call: CallDetailView }) {
 }
 
 function RecordingCard({ call }: { call: CallDetailView }) {
-  const base = useApiBase();
-  const src = call.recording_url && base !== null ? `${base}${call.recording_url}` : null;
   const recordings = call.recordings ?? [];
   const status = call.recording_status ?? (call.recording_url ? "available" : null);
   return (
     <Card>
       <CardHeader title="Recording" />
       <div className="px-5 py-4">
-        {status === "available" && src ? (
+        {status === "available" && call.recording_url ? (
           <>
-            <audio
-              controls
-              preload="metadata"
-              src={src}
-              aria-label="Call recording"
-              data-testid="recording-audio"
-              className="w-full"
-            >
-              <a href={src}>Download the recording</a>
-            </audio>
+            <RecordingAudio callId={call.call_id} testId="recording-audio" className="w-full" />
             <div className="mt-3 flex flex-wrap items-center justify-between gap-2 text-sm text-slate-600">
               <span>
                 {recordings.length > 1 ? `${recordings.length} recordings · ` : ""}
@@ -249,9 +238,7 @@ function RecordingCard({ call }: { call: CallDetailView }) {
                 {recordings[0]?.channels ? ` · ${recordings[0].channels} channel` : ""}
                 {recordings[0]?.duration ? ` · ${formatDuration(recordings[0].duration)}` : ""}
               </span>
-              <a href={src} download className={buttonClass("secondary", "sm")}>
-                <DownloadIcon size={16} /> Download
-              </a>
+              <RecordingDownload callId={call.call_id} />
             </div>
           </>
         ) : status === "recording" ? (

@@ -3,11 +3,12 @@
 import Link from "next/link";
 import { useId, useState } from "react";
 import useSWRInfinite from "swr/infinite";
-import { ApiError, api, callQueryString, errorMessage } from "@/lib/api";
-import { useApiBase, useDebounced } from "@/lib/hooks";
+import { ApiError, api, errorMessage, saveBlob } from "@/lib/api";
+import { useDebounced } from "@/lib/hooks";
 import type { CallFilter, CallView, Page } from "@/lib/types";
 import { CallRow } from "./CallRow";
 import { CloseIcon, DownloadIcon, ListIcon, SearchIcon } from "./icons";
+import { useToast } from "./Toasts";
 import {
   Card,
   EmptyState,
@@ -86,15 +87,24 @@ export function CallLogs() {
   const panelId = useId();
   const fromId = useId();
   const toId = useId();
-  const base = useApiBase();
+  const toast = useToast();
   const since = fromDay ? dayStart(fromDay) : null;
   // The end day is inclusive: ask for calls before the next midnight.
   const until = toDay ? dayStart(toDay, 1) : null;
   const rangeError = since && until && since >= until ? "The end date is before the start" : null;
-  const exportHref =
-    base === null
-      ? undefined
-      : `${base}/api/calls/export.csv${callQueryString({ status: filter, q, since, until })}`;
+  const [exporting, setExporting] = useState(false);
+  // The export needs the bearer token, so it is fetched, then saved from a Blob.
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const blob = await api.exportCalls({ status: filter, q, since, until });
+      saveBlob(blob, "calls.csv");
+    } catch (err) {
+      toast.error(`Could not export the calls: ${errorMessage(err)}`);
+    } finally {
+      setExporting(false);
+    }
+  };
 
   const { data, error, isLoading, isValidating, size, setSize, mutate } = useSWRInfinite<
     Page<CallView>
@@ -131,14 +141,14 @@ export function CallLogs() {
         title="Call logs"
         description="Every call, newest first."
         actions={
-          <a
-            href={exportHref}
-            download="calls.csv"
-            aria-disabled={exportHref ? undefined : true}
+          <button
+            type="button"
+            onClick={() => void exportCsv()}
+            disabled={exporting || !!rangeError}
             className={buttonClass("secondary")}
           >
-            <DownloadIcon size={16} /> Export CSV
-          </a>
+            <DownloadIcon size={16} /> {exporting ? "Exporting…" : "Export CSV"}
+          </button>
         }
       />
 

@@ -13,6 +13,7 @@ import type {
   SettingsView,
   WebhookTest,
 } from "@/lib/types";
+import { AdminOnlyNotice, useIsAdmin } from "./Admin";
 import { AlertIcon, CheckIcon, CopyIcon, SearchIcon } from "./icons";
 import { Modal } from "./Modal";
 import { useToast } from "./Toasts";
@@ -836,6 +837,23 @@ function CostCard() {
 }
 
 export function Settings() {
+  const admin = useIsAdmin();
+  if (!admin) {
+    return (
+      <AdminOnlyNotice
+        title="Settings"
+        description="Telnyx connection, numbers, recording and webhooks."
+      >
+        Your account can place calls with the team&apos;s numbers, keep contacts and see call logs
+        and statistics. An administrator changes the Telnyx account, numbers, recording and
+        webhooks.
+      </AdminOnlyNotice>
+    );
+  }
+  return <AdminSettings />;
+}
+
+function AdminSettings() {
   const { data, error, isLoading, mutate } = useSWR("settings", api.settings);
   const numbers = useSWR("numbers", api.numbers, { shouldRetryOnError: false });
   // Re-mount the forms when the server's copy changes so they show what was saved.

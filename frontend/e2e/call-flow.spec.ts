@@ -1,5 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
-import { callStatus, fillFrom, openDialer, snap } from "./helpers";
+import { readFileSync } from "node:fs";
+import { asAdmin, callStatus, fillFrom, openDialer, snap } from "./helpers";
+
+// Every screen needs a session: these run signed in as the demo admin.
+test.use(asAdmin);
 
 // The whole life of a call against the real stack: dial → ringing → active → hold → resume →
 // DTMF → end → call logs → detail (timeline, recording playback).
@@ -97,10 +101,16 @@ test("a recorded call: controls, logs, detail timeline and playback", async ({ p
       },
     )
     .toBeGreaterThan(0);
-  await expect(page.getByRole("link", { name: "Download" })).toHaveAttribute(
-    "href",
-    /\/api\/calls\/.+\/recording$/,
-  );
+  // Audio elements cannot send the token: both the player and the download use the short-lived
+  // link the API hands out, which works on its own (no Authorization header).
+  const download = page.getByRole("link", { name: "Download" });
+  const href = await download.getAttribute("href");
+  expect(href).toBeTruthy();
+  expect(href).not.toMatch(/\/api\/calls\/[^/]+\/recording$/);
+  expect(await audio.getAttribute("src")).toBe(href);
+  const file = await page.request.get(href!);
+  expect(file.ok()).toBeTruthy();
+  expect(file.headers()["content-type"] ?? "").toMatch(/audio|octet-stream/);
 
   // Notes and tags are saved.
   await page.getByLabel("Notes").fill("Asked for a call back on Friday");
@@ -143,12 +153,16 @@ test("busy (0102) is filed under Missed with its reason", async ({ page }) => {
   await expect(page.getByTestId("call-row").filter({ hasText: "0100" })).toHaveCount(0);
   await snap(page, "call-logs-search");
 
-  // The export carries the same filters.
-  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
-  expect(href).toContain("/api/calls/export.csv?q=5550102");
-  const csv = await page.request.get(href!);
-  expect(csv.ok()).toBeTruthy();
-  const text = await csv.text();
+  // The export carries the same filters; it is fetched with the session and saved as a file.
+  const exportRequest = page.waitForRequest((r) => r.url().includes("/api/calls/export.csv"));
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const sent = await exportRequest;
+  expect(sent.url()).toContain("/api/calls/export.csv?q=5550102");
+  expect(sent.headers()["authorization"]).toMatch(/^Bearer /);
+  const file = await downloading;
+  expect(file.suggestedFilename()).toBe("calls.csv");
+  const text = readFileSync((await file.path())!, "utf8");
   expect(text.split("\n")[0]).toContain("call_id");
   expect(text).toContain("+12125550102");
   expect(text).not.toContain("+12125550100");

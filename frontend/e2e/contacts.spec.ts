@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { callStatus, snap } from "./helpers";
+import { asAdmin, callStatus, snap } from "./helpers";
+
+// Every screen needs a session: these run signed in as the demo admin.
+test.use(asAdmin);
 
 test("contacts: add with validation, search, favorite, call", async ({ page }) => {
   await page.goto("/contacts/");

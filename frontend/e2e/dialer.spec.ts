@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { callStatus, fillFrom, openDialer, snap } from "./helpers";
+import { asAdmin, callStatus, fillFrom, openDialer, snap } from "./helpers";
+
+// Every screen needs a session: these run signed in as the demo admin.
+test.use(asAdmin);
 
 // These run against the real local stack: the Rust `local` process serving this build, the
 // API and the Telnyx emulator. The emulator's magic numbers decide what the callee does:

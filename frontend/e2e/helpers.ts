@@ -1,6 +1,31 @@
 import { expect, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { ACCOUNTS, AUTH_DIR, SESSION_KEY, stateFile, type AccountName } from "./accounts";
+
+export { ACCOUNTS, SESSION_KEY };
+
+/**
+ * Who a test runs as: `test.use(asAdmin)`. The sessions come from one sign-in per account per
+ * run (global-setup.ts), seeded into localStorage before the first page loads.
+ */
+export const asAdmin = { storageState: stateFile("admin") };
+export const asAgent = { storageState: stateFile("agent") };
+export const signedOut = { storageState: { cookies: [], origins: [] } };
+
+/** Headers for calling the API directly (page.request) as one of the demo accounts. */
+export function bearer(name: AccountName = "admin"): Record<string, string> {
+  const token = readFileSync(path.join(AUTH_DIR, `${name}.token`), "utf8").trim();
+  return { Authorization: `Bearer ${token}` };
+}
+
+/** Sign in through the sign-in page (the page must be showing it). */
+export async function signInThroughUi(page: Page, email: string, password: string) {
+  const form = page.getByRole("form", { name: "Sign in" });
+  await form.getByLabel("E-mail").fill(email);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+}
 
 export const SCREENSHOTS = path.resolve(process.cwd(), "test-results/screenshots");
 export const DESKTOP = { width: 1280, height: 800 };

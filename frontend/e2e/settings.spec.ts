@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { snap } from "./helpers";
+import { asAdmin, bearer, snap } from "./helpers";
+
+// Every screen needs a session: these run signed in as the demo admin.
+test.use(asAdmin);
 
 const KEY = "KEY0123456789ABCDEFsecretTAIL";
 
@@ -27,7 +30,7 @@ test("settings: the API key is write-only and shown masked", async ({ page }) =>
   await page.reload();
   await expect(page.getByTestId("api-key-status")).toContainText("Configured");
   expect(await page.content()).not.toContain(KEY);
-  const body = await (await page.request.get("/api/settings")).text();
+  const body = await (await page.request.get("/api/settings", { headers: bearer() })).text();
   expect(body).not.toContain(KEY);
 
   // A wrong key would break every Telnyx request (the emulator rejects it): remove it again.

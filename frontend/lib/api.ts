@@ -1,19 +1,25 @@
 import { loadConfig } from "./config";
+import { clearSession, getToken, type Session, type SignedOutReason } from "./session";
 import type {
   AvailableNumber,
   CallDetail,
   CallFilter,
   CallView,
+  AuditEntry,
   Contact,
   ContactInput,
   FieldError,
   ImportReport,
   OwnedNumber,
   Page,
+  NewUser,
   Problem,
+  RecordingLink,
   SettingsUpdate,
   SettingsView,
   Stats,
+  User,
+  UserPatch,
   WebhookTest,
 } from "./types";
 
@@ -25,8 +31,10 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly errors: FieldError[];
   readonly problem: Problem;
+  /** Seconds to wait before trying again (a 429's Retry-After), when the server said. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, problem: Problem) {
+  constructor(status: number, problem: Problem, retryAfter: number | null = null) {
     const detail = problem.detail || problem.title || `Request failed (HTTP ${status})`;
     super(detail);
     this.name = "ApiError";
@@ -36,6 +44,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.problem = problem;
+    this.retryAfter = retryAfter;
   }
 
   fieldError(field: string): string | undefined {
@@ -49,8 +58,35 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-export async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** Retry-After is whole seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const SIGNED_OUT_CODES: readonly SignedOutReason[] = [
+  "sign_in_required",
+  "invalid_token",
+  "session_expired",
+  "account_disabled",
+];
+
+/** Paths that must not carry a session, nor end one when they answer 401. */
+const SIGN_IN_API = "/api/auth/sign-in";
+
+/**
+ * Send a request with the session's bearer token; a non-2xx answer becomes an ApiError. A 401
+ * (other than a failed sign-in) ends the session: the app shell then sends the user to the
+ * sign-in page, with a link back to where they were.
+ */
+async function send(path: string, init?: RequestInit): Promise<Response> {
   const { apiBaseUrl } = await loadConfig();
+  const signingIn = path.startsWith(SIGN_IN_API);
+  const token = signingIn ? null : getToken();
   let res: Response;
   try {
     res = await fetch(`${apiBaseUrl}${path}`, {
@@ -58,6 +94,7 @@ export async function request<T>(path: string, init?: RequestInit): Promise<T> {
       headers: {
         Accept: "application/json, application/problem+json",
         ...(init?.body ? { "Content-Type": "application/json" } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
         ...init?.headers,
       },
     });
@@ -68,23 +105,60 @@ export async function request<T>(path: string, init?: RequestInit): Promise<T> {
       detail: "Could not reach the server. Check your connection and try again.",
     });
   }
-  const text = await res.text();
-  let body: unknown = null;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
+  if (res.ok) return res;
+
+  const body = parseJson(await res.text().catch(() => ""));
+  const problem: Problem =
+    body && typeof body === "object"
+      ? (body as Problem)
+      : { title: res.statusText, detail: `The server answered HTTP ${res.status}.` };
+  const error = new ApiError(res.status, problem, parseRetryAfter(res.headers.get("Retry-After")));
+  // Only the session that was used ends: a late answer to an older session's request must not
+  // sign out whoever signed in since.
+  if (res.status === 401 && !signingIn && getToken() === token) {
+    const reason = SIGNED_OUT_CODES.find((c) => c === error.code) ?? "sign_in_required";
+    clearSession(token ? reason : "sign_in_required");
   }
-  if (!res.ok) {
-    const problem: Problem =
-      body && typeof body === "object"
-        ? (body as Problem)
-        : { title: res.statusText, detail: `The server answered HTTP ${res.status}.` };
-    throw new ApiError(res.status, problem);
+  throw error;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
-  return body as T;
+}
+
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await send(path, init);
+  return parseJson(await res.text()) as T;
+}
+
+/** A file the API serves (CSV export): fetched with the token, handed back as a Blob. */
+export async function requestBlob(path: string, init?: RequestInit): Promise<Blob> {
+  const res = await send(path, {
+    cache: "no-store",
+    ...init,
+    headers: { Accept: "text/csv, application/problem+json, */*", ...init?.headers },
+  });
+  return res.blob();
+}
+
+/** Save a Blob under `filename` through a temporary object URL. */
+export function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.rel = "noopener";
+  a.style.display = "none";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Give the browser a moment to start the download before the URL goes away.
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 const post = <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
@@ -94,7 +168,7 @@ const post = <T>(path: string, body?: unknown, headers?: Record<string, string>)
     headers,
   });
 
-const send = <T>(method: string, path: string, body?: unknown) =>
+const sendJson = <T>(method: string, path: string, body?: unknown) =>
   request<T>(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
 
 const get = <T>(path: string) => request<T>(path, { cache: "no-store" });
@@ -105,6 +179,11 @@ const enc = encodeURIComponent;
 function page<T>(raw: unknown): Page<T> {
   const r = (raw ?? {}) as { items?: T[]; data?: T[]; next_cursor?: string | null };
   return { items: r.items ?? r.data ?? [], next_cursor: r.next_cursor ?? null };
+}
+
+/** A plain array (users, audit), also accepted wrapped as a page. */
+function list<T>(raw: unknown): T[] {
+  return Array.isArray(raw) ? (raw as T[]) : page<T>(raw).items;
 }
 
 function query(params: Record<string, string | number | boolean | null | undefined>): string {
@@ -167,6 +246,10 @@ export async function apiUrl(path: string): Promise<string> {
   return `${apiBaseUrl}${path}`;
 }
 
+export interface AuditQuery {
+  limit?: number;
+}
+
 export type ControlName = "mute" | "unmute" | "hold" | "resume";
 
 export const api = {
@@ -196,7 +279,7 @@ export const api = {
     ),
   call: (id: string) => get<CallDetail>(`/api/calls/${enc(id)}`),
   updateCall: (id: string, patch: { notes?: string | null; tags?: string[] }) =>
-    send<CallDetail>("PATCH", `/api/calls/${enc(id)}`, patch),
+    sendJson<CallDetail>("PATCH", `/api/calls/${enc(id)}`, patch),
 
   contacts: async (params: {
     q?: string;
@@ -217,10 +300,10 @@ export const api = {
   contact: (id: string) => get<Contact>(`/api/contacts/${enc(id)}`),
   createContact: (input: ContactInput) => post<Contact>("/api/contacts", input),
   updateContact: (id: string, input: ContactInput) =>
-    send<Contact>("PUT", `/api/contacts/${enc(id)}`, input),
+    sendJson<Contact>("PUT", `/api/contacts/${enc(id)}`, input),
   setFavorite: (id: string, favorite: boolean) =>
-    send<Contact>("PATCH", `/api/contacts/${enc(id)}`, { favorite }),
-  deleteContact: (id: string) => send<null>("DELETE", `/api/contacts/${enc(id)}`),
+    sendJson<Contact>("PATCH", `/api/contacts/${enc(id)}`, { favorite }),
+  deleteContact: (id: string) => sendJson<null>("DELETE", `/api/contacts/${enc(id)}`),
   contactCalls: async (id: string, cursor?: string | null) =>
     page<CallView>(await get(`/api/contacts/${enc(id)}/calls${query({ limit: 20, cursor })}`)),
   importContacts: (csv: string) =>
@@ -234,7 +317,7 @@ export const api = {
     get<Stats>(`/api/stats${query(params)}`),
 
   settings: () => get<SettingsView>("/api/settings"),
-  saveSettings: (update: SettingsUpdate) => send<SettingsView>("PUT", "/api/settings", update),
+  saveSettings: (update: SettingsUpdate) => sendJson<SettingsView>("PUT", "/api/settings", update),
   testWebhook: () => post<WebhookTest>("/api/settings/test-webhook"),
   costEstimate: () => get<CostEstimate>("/api/cost-estimate"),
   numbers: async () => page<OwnedNumber>(await get("/api/numbers")),
@@ -242,4 +325,26 @@ export const api = {
     page<AvailableNumber>(await get(`/api/numbers/available${query({ ...params, limit: 10 })}`)),
   orderNumber: (phone_number: string, confirm: string) =>
     post<Record<string, unknown>>("/api/numbers/orders", { phone_number, confirm }),
+
+  /** A fresh short-lived link to play or download a call's recording. */
+  recordingLink: async (id: string): Promise<RecordingLink> => {
+    const link = await get<RecordingLink>(`/api/calls/${enc(id)}/recording/link`);
+    // A link into this API may come as a path: make it absolute for a separate API origin.
+    return link.url.startsWith("/") ? { ...link, url: await apiUrl(link.url) } : link;
+  },
+  /** The call logs as CSV, with the same filters as the list. */
+  exportCalls: (params: Omit<CallQuery, "limit" | "cursor">) =>
+    requestBlob(`/api/calls/export.csv${callQueryString(params)}`),
+
+  signIn: (email: string, password: string) =>
+    post<Session>("/api/auth/sign-in", { email, password }),
+  signOut: () => post<null>("/api/auth/sign-out"),
+  me: () => get<User>("/api/auth/me"),
+
+  users: async () => list<User>(await get("/api/users")),
+  createUser: (user: NewUser) => post<User>("/api/users", user),
+  updateUser: (id: string, patch: UserPatch) =>
+    sendJson<User>("PATCH", `/api/users/${enc(id)}`, patch),
+  audit: async (params: AuditQuery = {}) =>
+    list<AuditEntry>(await get(`/api/audit${query({ limit: params.limit })}`)),
 };

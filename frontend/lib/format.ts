@@ -1,4 +1,4 @@
-import type { CallOutcome, CallView } from "./types";
+import type { CallOutcome, CallView, Role } from "./types";
 
 export const OUTCOME_WORDS: Record<CallOutcome, string> = {
   completed: "Completed",
@@ -125,4 +125,14 @@ export function formatTalkTime(totalSeconds: number): string {
   if (h) return `${h} h ${m} min`;
   if (m) return sec ? `${m} min ${sec} s` : `${m} min`;
   return `${sec} s`;
+}
+
+export const ROLE_LABEL: Record<Role, string> = { admin: "Admin", agent: "Agent" };
+
+/** Two letters for an avatar: first and last name, else the e-mail's first letter. */
+export function initials(name: string, email: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters =
+    words.length >= 2 ? `${words[0][0]}${words[words.length - 1][0]}` : (words[0] ?? email)[0];
+  return (letters ?? "?").toUpperCase();
 }

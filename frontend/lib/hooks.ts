@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import useSWR from "swr";
 import { api } from "./api";
-import { loadConfig } from "./config";
 import type { CallView } from "./types";
 
 export const callKey = (id: string) => ["call", id] as const;
@@ -61,21 +60,6 @@ export function liveSeconds(call: CallView, now: number): number {
     return Math.max(fromAnswer, call.duration);
   }
   return call.duration;
-}
-
-/** The API's base URL from config.json ("" = same origin); null until it is known. */
-export function useApiBase(): string | null {
-  const [base, setBase] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void loadConfig().then((c) => {
-      if (live) setBase(c.apiBaseUrl);
-    });
-    return () => {
-      live = false;
-    };
-  }, []);
-  return base;
 }
 
 /** Debounced copy of a value (search as you type without a request per key). */

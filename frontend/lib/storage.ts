@@ -30,4 +30,6 @@ export const KEYS = {
   country: "dialer.country",
   record: "dialer.record",
   currentCall: "dialer.currentCall",
+  session: "dialer.session",
+  signedOut: "dialer.signedOut",
 } as const;

@@ -240,3 +240,44 @@ export interface WebhookTest {
   error: string | null;
   advice: string | null;
 }
+
+export type Role = "admin" | "agent";
+
+/** A person who can sign in (`GET /api/users`, `GET /api/auth/me`). */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  password: string;
+  role: Role;
+}
+
+export interface UserPatch {
+  name?: string;
+  role?: Role;
+  disabled?: boolean;
+  password?: string;
+}
+
+/** One line of `GET /api/audit`, newest first. `actor` is a user id, a tried e-mail or null. */
+export interface AuditEntry {
+  at: string;
+  actor: string | null;
+  action: string;
+  detail: string;
+  ip: string | null;
+}
+
+/** A short-lived direct link to a call's recording (audio elements cannot send a token). */
+export interface RecordingLink {
+  url: string;
+  expires_at: string;
+}

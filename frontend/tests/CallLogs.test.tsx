@@ -3,13 +3,13 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CallLogs, dayStart } from "@/components/CallLogs";
-import { api } from "@/lib/api";
+import { ApiError, api, saveBlob } from "@/lib/api";
 import { resetConfig } from "@/lib/config";
 import { makeCall, renderApp } from "./utils";
 
 vi.mock("@/lib/api", async (orig) => {
   const real = await orig<typeof import("@/lib/api")>();
-  return { ...real, api: { calls: vi.fn() } };
+  return { ...real, api: { calls: vi.fn(), exportCalls: vi.fn() }, saveBlob: vi.fn() };
 });
 
 const ended = (n: number) =>
@@ -24,6 +24,8 @@ const ended = (n: number) =>
 
 beforeEach(() => {
   vi.mocked(api.calls).mockReset();
+  vi.mocked(api.exportCalls).mockReset();
+  vi.mocked(saveBlob).mockReset();
   resetConfig({ apiBaseUrl: "" });
 });
 
@@ -44,7 +46,7 @@ describe("CallLogs", () => {
     expect(screen.queryByRole("button", { name: "Load more calls" })).toBeNull();
   });
 
-  it("filters by tab, search and dates; the export link carries the same filters", async () => {
+  it("filters by tab, search and dates; the export carries the same filters", async () => {
     vi.mocked(api.calls).mockResolvedValue({ items: [], next_cursor: null });
     const user = userEvent.setup();
     renderApp(<CallLogs />);
@@ -59,12 +61,31 @@ describe("CallLogs", () => {
       }),
     );
     expect(await screen.findByText("No calls match “0102”")).toBeInTheDocument();
-    const href = screen.getByRole("link", { name: "Export CSV" }).getAttribute("href")!;
-    const url = new URL(href, "http://x");
-    expect(url.pathname).toBe("/api/calls/export.csv");
-    expect(url.searchParams.get("status")).toBe("missed");
-    expect(url.searchParams.get("q")).toBe("0102");
-    expect(url.searchParams.get("since")).toBe(dayStart("2026-11-20"));
+    // The export is fetched with the session (not a bare link) and saved from a Blob.
+    const csv = new Blob(["call_id\n"], { type: "text/csv" });
+    vi.mocked(api.exportCalls).mockResolvedValue(csv);
+    await user.click(screen.getByRole("button", { name: "Export CSV" }));
+    await waitFor(() => expect(saveBlob).toHaveBeenCalledWith(csv, "calls.csv"));
+    expect(api.exportCalls).toHaveBeenCalledWith({
+      status: "missed",
+      q: "0102",
+      since: dayStart("2026-11-20"),
+      until: null,
+    });
+  });
+
+  it("a failed export says so and saves nothing", async () => {
+    vi.mocked(api.calls).mockResolvedValue({ items: [], next_cursor: null });
+    vi.mocked(api.exportCalls).mockRejectedValue(
+      new ApiError(403, { code: "forbidden", detail: "You may not do this." }),
+    );
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    await user.click(await screen.findByRole("button", { name: "Export CSV" }));
+    expect(
+      await screen.findByText("Could not export the calls: You may not do this."),
+    ).toBeInTheDocument();
+    expect(saveBlob).not.toHaveBeenCalled();
   });
 
   it("an end date before the start is refused without a request", async () => {

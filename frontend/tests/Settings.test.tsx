@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { Settings } from "@/components/Settings";
 import { ApiError, api } from "@/lib/api";
 import type { SettingsView } from "@/lib/types";
-import { renderApp } from "./utils";
+import { AGENT, renderApp, signInAs } from "./utils";
 
 vi.mock("@/lib/api", async (orig) => {
   const real = await orig<typeof import("@/lib/api")>();
@@ -30,6 +30,7 @@ const base: SettingsView = {
 const KEY = "KEY0123456789SECRETabcd";
 
 beforeEach(() => {
+  signInAs(); // an administrator: settings are theirs
   vi.mocked(api.settings).mockReset().mockResolvedValue(base);
   vi.mocked(api.saveSettings).mockReset();
   vi.mocked(api.numbers).mockReset().mockResolvedValue({ items: [], next_cursor: null });
@@ -93,5 +94,17 @@ describe("Settings", () => {
     expect(result).toHaveTextContent("The endpoint refused the signature.");
     expect(result).toHaveTextContent("HTTP 401");
     expect(result).toHaveTextContent("Set the Telnyx public key.");
+  });
+
+  it("shows an agent a read-only notice and asks for nothing an agent may not read", async () => {
+    signInAs(AGENT);
+    renderApp(<Settings />);
+    expect(await screen.findByTestId("admin-only-notice")).toHaveTextContent(
+      "Only administrators can change this",
+    );
+    expect(screen.queryByRole("form")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Send test webhook" })).toBeNull();
+    expect(api.settings).not.toHaveBeenCalled();
+    expect(api.testWebhook).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,8 @@ import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { SWRConfig } from "swr";
 import { ToastProvider } from "@/components/Toasts";
-import type { CallControls, CallView } from "@/lib/types";
+import { setSession, type Session } from "@/lib/session";
+import type { CallControls, CallView, User } from "@/lib/types";
 
 /** Render with a fresh SWR cache (no state leaks between tests) and toasts. */
 export function renderApp(ui: ReactElement) {
@@ -51,4 +52,33 @@ export function makeCall(over: Partial<CallView> = {}): CallView {
     controls: { ...NO_CONTROLS, hangup: true },
     ...over,
   };
+}
+
+export const ADMIN: User = {
+  id: "u-admin",
+  email: "admin@dialer.local",
+  name: "Ada Admin",
+  role: "admin",
+  disabled: false,
+  created_at: "2026-11-01T09:00:00Z",
+};
+
+export const AGENT: User = {
+  id: "u-agent",
+  email: "agent@dialer.local",
+  name: "Alan Agent",
+  role: "agent",
+  disabled: false,
+  created_at: "2026-11-02T09:00:00Z",
+};
+
+/** Store a signed-in session as the sign-in page would (valid for an hour by default). */
+export function signInAs(user: User = ADMIN, token = `token-${user.id}`, validMs = 3_600_000) {
+  const session: Session = {
+    token,
+    expires_at: new Date(Date.now() + validMs).toISOString(),
+    user,
+  };
+  setSession(session);
+  return session;
 }

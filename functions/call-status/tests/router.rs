@@ -136,3 +136,77 @@ async fn unknown_calls_are_404_problems_and_health_answers() {
         (StatusCode::OK, Some("ok"))
     );
 }
+
+/// One poll with `If-None-Match`: (status, ETag, body bytes).
+async fn poll(router: &axum::Router, uri: &str, tag: Option<&str>) -> (StatusCode, String, usize) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::get(uri);
+    if let Some(t) = tag {
+        req = req.header("if-none-match", t);
+    }
+    let res = router
+        .clone()
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(res.headers()["cache-control"], "private, no-cache");
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, etag, body.len())
+}
+
+#[tokio::test]
+async fn an_unchanged_call_answers_304_and_a_change_is_seen_at_the_next_poll() {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let clock = FixedClock::at(t0);
+    let store = memory_store();
+    let router = shared::http::finish(router(StatusState {
+        calls: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
+        clock: clock.clone(),
+    }));
+    let c = Call::new(
+        CallId::new_at(t0),
+        PhoneNumber::parse("+13125550201", "US").unwrap(),
+        PhoneNumber::parse("+12125550100", "US").unwrap(),
+        None,
+        t0,
+    );
+    store.insert(&c).await.unwrap();
+    let uri = format!("/api/call-status/status/{}", c.id);
+
+    let (status, tag, len) = poll(&router, &uri, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(tag.starts_with("W/\"") && len > 100);
+    // Ringing for a while: nothing changes, nothing is sent.
+    clock.set(t0 + Duration::seconds(3));
+    let (status, same, len) = poll(&router, &uri, Some(&tag)).await;
+    assert_eq!((status, len), (StatusCode::NOT_MODIFIED, 0));
+    assert_eq!(same, tag);
+    assert_eq!(
+        poll(&router, &uri, Some("W/\"other\", *")).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    assert_eq!(
+        poll(&router, &uri, Some("W/\"other\"")).await.0,
+        StatusCode::OK
+    );
+
+    // Answered: the very next poll with the old tag gets the new view.
+    let answered = event("a", t0 + Duration::seconds(4), CallEventKind::Answered);
+    store
+        .update(c.id, &move |call: &mut Call| call.apply(&answered))
+        .await
+        .unwrap();
+    let (status, changed, len) = poll(&router, &uri, Some(&tag)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(changed, tag);
+    assert!(len > 100);
+    // While talking the live duration changes every second, so does the tag.
+    clock.set(t0 + Duration::seconds(6));
+    assert_eq!(poll(&router, &uri, Some(&changed)).await.0, StatusCode::OK);
+}

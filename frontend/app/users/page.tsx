@@ -1,0 +1,5 @@
+import { Users } from "@/components/Users";
+
+export default function UsersPage() {
+  return <Users />;
+}
