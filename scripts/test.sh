@@ -43,7 +43,11 @@ if [ -z "${SKIP_FRONTEND:-}" ]; then
       npm ci --no-audit --no-fund --loglevel=error
       npm run -s lint
       npm test
-      npm run -s build >/dev/null )
+      npm run -s build >/dev/null
+      # The bundle is public: no key, password or session secret may end up in it.
+      if grep -rlE "KEY_EMULATOR|dialer-demo-(admin|agent)|SESSION_SECRET|BEGIN (PRIVATE|OPENSSH)" out; then
+          echo "secrets in the built site (files above)" >&2; exit 1
+      fi )
     say "browser tests against the real local stack"
     cargo build -q -p local
     ( cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 LOCAL_BIN="$PWD/../target/debug/local" npm run e2e )

@@ -424,6 +424,21 @@ fn the_api_is_throttled_and_the_outputs_are_there() {
     let defaults = &api["Properties"]["DefaultRouteSettings"];
     assert!(!defaults["ThrottlingRateLimit"].is_null());
     assert!(!defaults["ThrottlingBurstLimit"].is_null());
+    // Dialing and password guessing meet a tighter throttle than the rest of the API.
+    let routes = &api["Properties"]["RouteSettings"];
+    for route in ["POST /api/telnyx/dial", "POST /api/auth/sign-in"] {
+        assert!(
+            !routes[route]["ThrottlingRateLimit"].is_null(),
+            "{route} has no throttle of its own"
+        );
+    }
+    assert!(routes["POST /api/auth/sign-in"]["ThrottlingRateLimit"].as_u64() <= Some(10));
+    // CORS: the site's own origin only, never `*`.
+    let origins = api["Properties"]["CorsConfiguration"]["AllowOrigins"]
+        .as_sequence()
+        .expect("CORS origins listed");
+    assert_eq!(origins.len(), 1);
+    assert_ne!(origins[0].as_str(), Some("*"));
     for output in ["ApiUrl", "TelnyxWebhookUrl", "SiteUrl"] {
         assert!(
             !t.doc["Outputs"][output]["Value"].is_null(),

@@ -135,13 +135,17 @@ impl DemoAccounts {
 
     /// Creates the admin and the demo agent when nobody can sign in yet.
     async fn create(&self, auth: &auth::AuthState, config: &Config) -> Result<(), StartError> {
-        let admin_password = match (&self.admin_password, &config.admin_password) {
-            (Some(p), _) => p.clone(),
-            (None, Some(p)) => p.expose().to_string(),
-            (None, None) => {
-                unreachable!("from_config keeps the demo password without ADMIN_PASSWORD")
-            }
-        };
+        // `from_config` keeps the demo password exactly when ADMIN_PASSWORD is not set.
+        let admin_password = self
+            .admin_password
+            .clone()
+            .or_else(|| {
+                config
+                    .admin_password
+                    .as_ref()
+                    .map(|p| p.expose().to_string())
+            })
+            .unwrap_or_default();
         let bootstrap = |e: shared::ApiError| StartError::Accounts(e.to_string());
         if auth
             .bootstrap_admin(&self.admin_email, &admin_password)
