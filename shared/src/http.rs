@@ -59,9 +59,31 @@ pub async fn method_not_allowed() -> ApiError {
 
 /// Adds the shared fallbacks to a function's router.
 pub fn finish<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
-    router
+    let router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    #[cfg(feature = "lambda")]
+    let router = router.layer(axum::middleware::from_fn(lambda_source_ip));
+    router
+}
+
+/// Behind API Gateway, its own record of the caller (`requestContext.http.sourceIp`) replaces
+/// whatever `X-Forwarded-For` the client sent, so [`client_address`] cannot be forged. Outside
+/// Lambda there is no request context and nothing changes.
+#[cfg(feature = "lambda")]
+async fn lambda_source_ip(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use lambda_http::request::RequestContext;
+    let source = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source.and_then(|ip| axum::http::HeaderValue::from_str(&ip).ok()) {
+        req.headers_mut().insert("x-forwarded-for", ip);
+    }
+    next.run(req).await
 }
 
 /// `axum::extract::Query` whose rejections are problem responses (`invalid_query`).
@@ -123,9 +145,9 @@ pub mod cursor {
     }
 }
 
-/// The caller's address, for rate limits and the audit trail. API Gateway appends the address
-/// it saw to `X-Forwarded-For` (the local server sets it from the socket), so the last entry is
-/// the one a client cannot forge; earlier entries are whatever the client sent.
+/// The caller's address, for rate limits and the audit trail: the last `X-Forwarded-For` entry,
+/// which the edge sets from what it saw (API Gateway's request context in Lambda, see
+/// [`finish`]; the socket's peer on the local server). Earlier entries are the client's words.
 pub fn client_address(headers: &axum::http::HeaderMap) -> String {
     headers
         .get_all("x-forwarded-for")
@@ -155,5 +177,42 @@ mod client_address_tests {
         );
         h.append("x-forwarded-for", " 198.51.100.2 ".parse().unwrap());
         assert_eq!(client_address(&h), "198.51.100.2");
+    }
+}
+
+#[cfg(all(test, feature = "lambda"))]
+mod lambda_tests {
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Request};
+    use axum::routing::get;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn behind_api_gateway_the_request_context_names_the_caller() {
+        let app = super::finish(axum::Router::new().route(
+            "/ip",
+            get(|headers: HeaderMap| async move { super::client_address(&headers) }),
+        ));
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.http.source_ip = Some("198.51.100.9".into());
+        let mut req = Request::get("/ip")
+            .header("x-forwarded-for", "6.6.6.6")
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(RequestContext::ApiGatewayV2(ctx));
+        let res = app.clone().oneshot(req).await.unwrap();
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"198.51.100.9", "the forged header is replaced");
+
+        let plain = Request::get("/ip")
+            .header("x-forwarded-for", "203.0.113.1")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.oneshot(plain).await.unwrap();
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"203.0.113.1", "outside Lambda nothing changes");
     }
 }
