@@ -91,7 +91,8 @@ impl WebhookVerifier {
         let ts: i64 = timestamp
             .parse()
             .map_err(|_| SignatureError::BadTimestamp)?;
-        if (now.timestamp() - ts).abs() > TIMESTAMP_TOLERANCE_SECS {
+        // A hostile timestamp may be any i64: measure the distance without overflowing.
+        if now.timestamp().abs_diff(ts) > TIMESTAMP_TOLERANCE_SECS.unsigned_abs() {
             return Err(SignatureError::StaleTimestamp);
         }
         let sig_bytes: [u8; 64] = STANDARD
