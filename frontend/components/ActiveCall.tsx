@@ -81,7 +81,10 @@ function initials(name: string): string {
 
 export function ActiveCall({ id }: { id: string | null }) {
   const toast = useToast();
-  const { data: call, error, isLoading, mutate } = useCall(id);
+  const {
+    swr: { data: call, error, isLoading, mutate },
+    pollSoon,
+  } = useCall(id);
   const [pending, setPending] = useState<ControlAction | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [keypadOpen, setKeypadOpen] = useState(false);
@@ -140,9 +143,12 @@ export function ActiveCall({ id }: { id: string | null }) {
         void mutate();
       } finally {
         setPending(null);
+        // What follows an action (the other side's answer to hold, the hangup completing)
+        // shows within a second.
+        pollSoon();
       }
     },
-    [call, mutate, toast],
+    [call, mutate, toast, pollSoon],
   );
 
   // Key presses go out one at a time, in order; each carries its own Idempotency-Key so a
@@ -154,6 +160,7 @@ export function ActiveCall({ id }: { id: string | null }) {
       const id = call.call_id;
       const press = newIdempotencyKey();
       setSent((s) => (s + key).slice(-24));
+      pollSoon();
       dtmfQueue.current = dtmfQueue.current.then(async () => {
         try {
           try {
@@ -169,7 +176,7 @@ export function ActiveCall({ id }: { id: string | null }) {
         }
       });
     },
-    [call, toast],
+    [call, toast, pollSoon],
   );
 
   if (!id) {

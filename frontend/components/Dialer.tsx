@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import type { ChangeEvent, FormEvent } from "react";
@@ -18,6 +19,7 @@ import {
 } from "@/lib/phone";
 import { KEYS as STORE, storage } from "@/lib/storage";
 import type { CallView } from "@/lib/types";
+import { useIsAdmin } from "./Admin";
 import { CountrySelect } from "./CountrySelect";
 import { FromField } from "./FromField";
 import { BackspaceIcon, CheckIcon, PhoneIcon } from "./icons";
@@ -57,6 +59,7 @@ export interface DialerProps {
 export function Dialer({ initialNumber = "" }: DialerProps) {
   const router = useRouter();
   const toast = useToast();
+  const admin = useIsAdmin();
   const { mutate } = useSWRConfig();
   const inputRef = useRef<HTMLInputElement>(null);
   const ids = { number: useId(), hint: useId(), reason: useId(), error: useId(), auto: useId() };
@@ -310,6 +313,18 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
                 {serverError instanceof ApiError ? serverError.title : "Could not place the call"}
               </p>
               <p>{errorMessage(serverError)}</p>
+              {admin &&
+              serverError instanceof ApiError &&
+              serverError.code === "destination_country_not_allowed" ? (
+                <p className="mt-1">
+                  <Link
+                    href="/settings/#dial-policy"
+                    className={`rounded font-medium text-rose-900 underline ${focusRing}`}
+                  >
+                    Open the dial policy
+                  </Link>
+                </p>
+              ) : null}
             </div>
           ) : null}
 

@@ -22,7 +22,11 @@ export function OngoingCall() {
     () => storage.get(KEYS.currentCall),
     () => null,
   );
-  const { data: call, error } = useCall(id);
+  const onCallScreen = pathname.startsWith("/call/") || pathname === "/call";
+  // The call screen polls the call itself: one poller per call keeps the cadence relaxed.
+  const {
+    swr: { data: call, error },
+  } = useCall(onCallScreen ? null : id);
   const live = !!call && call.status !== "ended";
   const now = useNow(call?.status === "active");
 
@@ -30,7 +34,7 @@ export function OngoingCall() {
     if (id && (call?.status === "ended" || (error && !call))) storage.remove(KEYS.currentCall);
   }, [id, call, error]);
 
-  if (!live || pathname.startsWith("/call/") || pathname === "/call") return null;
+  if (!live || onCallScreen) return null;
   return (
     <div className="border-b border-emerald-200 bg-emerald-50">
       <div className="mx-auto flex max-w-5xl items-center justify-between gap-3 px-4 py-2 text-sm sm:px-6">

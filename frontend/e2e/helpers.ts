@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ACCOUNTS, AUTH_DIR, SESSION_KEY, stateFile, type AccountName } from "./accounts";
@@ -51,6 +51,25 @@ export async function snap(page: Page, name: string) {
     await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
     await page.waitForTimeout(100);
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
+  }
+  await page.setViewportSize(original);
+}
+
+/** Save one part of the screen (a card) at desktop and phone widths, then restore the viewport. */
+export async function snapPart(page: Page, part: Locator, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const original = page.viewportSize() ?? DESKTOP;
+  for (const [label, size] of [
+    ["1280", DESKTOP],
+    ["390", PHONE],
+  ] as const) {
+    // As tall as the page, as in `snap`: fixed bars stay where they belong, off the part.
+    await page.setViewportSize(size);
+    await page.waitForTimeout(200);
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+    await page.waitForTimeout(100);
+    await part.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
   }
   await page.setViewportSize(original);
 }

@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { asAdmin, bearer, snap } from "./helpers";
+import {
+  asAdmin,
+  asAgent,
+  bearer,
+  callStatus,
+  fillFrom,
+  openDialer,
+  snap,
+  snapPart,
+} from "./helpers";
 
 // Every screen needs a session: these run signed in as the demo admin.
 test.use(asAdmin);
@@ -100,4 +109,86 @@ test("settings: caller ID, recording, webhook test, numbers", async ({ page, con
   await expect(page.getByText(`${number} ordered`)).toBeVisible();
   await expect(numbers.getByRole("listitem")).toHaveCount(before + 1);
   await snap(page, "settings-saved");
+});
+
+test("dial policy: an admin allows GB, then an agent's call there goes through", async ({
+  page,
+  browser,
+}) => {
+  const UK = "+44 20 7946 0018";
+  const agentContext = await browser.newContext(asAgent);
+  const agent = await agentContext.newPage();
+  try {
+    // Before: the team has no UK number, so the dialer refuses in the policy's words.
+    await openDialer(agent);
+    await fillFrom(agent);
+    await agent.getByLabel("To", { exact: true }).fill(UK);
+    await agent.getByRole("button", { name: "Call", exact: true }).click();
+    const refusal = agent.getByRole("alert").filter({ hasText: "does not call" });
+    await expect(refusal).toContainText("an admin can allow GB in settings");
+    await expect(agent).not.toHaveURL(/\/call\//);
+
+    // The admin sees the countries the team's numbers allow, adds GB and saves.
+    await page.goto("/settings/");
+    const form = page.getByRole("form", { name: "Dial policy" });
+    const card = page.locator("section").filter({ has: form });
+    await expect(form.getByRole("list", { name: "Countries of the team's numbers" })).toContainText(
+      "United States",
+    );
+    await expect(form.getByLabel("Calls at once")).toHaveValue(/^\d+$/);
+    await form.getByLabel("Add a country").selectOption("GB");
+    await form.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(form.getByRole("list", { name: "Other countries allowed" })).toContainText(
+      "United KingdomGB",
+    );
+
+    // A per-hour limit above the daily one is the server's to refuse, under its input.
+    const perHour = form.getByLabel("Calls per hour");
+    const hourly = await perHour.inputValue();
+    const daily = Number(await form.getByLabel("Calls per day").inputValue());
+    await perHour.fill(String(daily + 1));
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(form.getByText("Cannot be more than the calls allowed per day")).toBeVisible();
+    await expect(perHour).toHaveAttribute("aria-invalid", "true");
+    await snapPart(page, card, "settings-dial-policy-card-error");
+    await perHour.fill(hourly);
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByText("Dial policy saved")).toBeVisible();
+    await expect(form.getByRole("button", { name: "Save" })).toBeDisabled();
+    await page.reload();
+    await expect(
+      page
+        .getByRole("form", { name: "Dial policy" })
+        .getByRole("list", { name: "Other countries allowed" }),
+    ).toContainText("GB");
+    await snapPart(
+      page,
+      page.locator("section").filter({ has: page.getByRole("form", { name: "Dial policy" }) }),
+      "settings-dial-policy-card",
+    );
+    await snap(page, "settings-dial-policy");
+
+    // The agent sees it, read-only, and the same dial now goes through.
+    await agent.goto("/settings/");
+    const readOnly = agent.getByTestId("dial-policy-readonly");
+    await expect(readOnly.getByRole("list", { name: "Other countries allowed" })).toContainText(
+      "United Kingdom",
+    );
+    await expect(agent.getByRole("form")).toHaveCount(0);
+    await openDialer(agent);
+    await fillFrom(agent);
+    await agent.getByLabel("To", { exact: true }).fill(UK);
+    await agent.getByRole("button", { name: "Call", exact: true }).click();
+    await expect(agent).toHaveURL(/\/call\/\?id=/);
+    await expect(callStatus(agent)).toHaveText(/Dialing|Ringing|Connected/);
+    await agent.getByRole("button", { name: "End call" }).click();
+    await expect(callStatus(agent)).toHaveText("Ended", { timeout: 15_000 });
+  } finally {
+    await agentContext.close();
+    // Leave the policy as the other tests expect it.
+    await page.request.put("/api/settings", {
+      headers: bearer(),
+      data: { dial_policy: { extra_countries: [] } },
+    });
+  }
 });

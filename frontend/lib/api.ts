@@ -255,7 +255,12 @@ export type ControlName = "mute" | "unmute" | "hold" | "resume";
 export const api = {
   dial: (req: DialRequest) => post<CallView>("/api/telnyx/dial", req),
   hangup: (id: string) => post<CallView>(`/api/telnyx/hangup/${enc(id)}`),
-  status: (id: string) => get<CallView>(`/api/call-status/status/${enc(id)}`),
+  /**
+   * The live view. Not `no-store`: the answer carries an ETag and `no-cache`, so the browser
+   * revalidates every poll and an unchanged call costs a 304 (handed back here as the cached
+   * 200).
+   */
+  status: (id: string) => request<CallView>(`/api/call-status/status/${enc(id)}`),
   control: (id: string, action: ControlName) => post<CallView>(`/api/calls/${enc(id)}/${action}`),
   speaker: (id: string, on: boolean) => post<CallView>(`/api/calls/${enc(id)}/speaker`, { on }),
   dtmf: (id: string, digits: string, key: string = newIdempotencyKey()) =>

@@ -1,36 +1,53 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import useSWR from "swr";
 import { api } from "./api";
+import { PollCadence, estimateClockOffset, settleClockOffset, talkSeconds } from "./poll";
 import type { CallView } from "./types";
 
 export const callKey = (id: string) => ["call", id] as const;
 
-// Module-level on purpose: SWR restarts its poll timer whenever this function's identity
-// changes, so an inline arrow plus a 1 s re-render (the call timer) would starve the polling.
-// After the end, keep asking (more slowly) while the recording is still being processed.
-const pollUntilEnded = (latest: CallView | undefined) => {
-  if (!latest || latest.status !== "ended") return 1000;
-  return latest.recording_status === "processing" || latest.recording_status === "recording"
-    ? 2000
-    : 0;
-};
+/** Server-minus-local clock offset per call, learnt from the polls (see `talkSeconds`). */
+const clockOffsets = new Map<string, number>();
 
-const fetchCall = ([, id]: readonly [string, string]) => api.status(id);
+/** Note what an answer says about the clocks; call it when a view arrives. */
+export function noteCallView(view: CallView, receivedAt = Date.now()): CallView {
+  const estimate = estimateClockOffset(view, receivedAt);
+  if (estimate !== null) {
+    clockOffsets.set(view.call_id, settleClockOffset(clockOffsets.get(view.call_id), estimate));
+  }
+  return view;
+}
 
-/** Poll a call's status every second until it has ended. */
+const fetchCall = async ([, id]: readonly [string, string]) => noteCallView(await api.status(id));
+
+/**
+ * Poll a call's status until it has ended, at the cadence of `nextPollDelay` (1 s while it
+ * rings or changes, relaxing to 3 s while a connected call stays the same). `pollSoon()` after
+ * a user action brings it back to 1 s at once.
+ */
 export function useCall(id: string | null) {
-  return useSWR<CallView, unknown, readonly [string, string] | null>(
+  const [cadence] = useState(() => new PollCadence());
+  // SWR restarts its poll timer whenever this function's identity changes: it changes only on
+  // `pollSoon()`, never on a re-render (the call timer re-renders every second).
+  const [refreshInterval, setRefreshInterval] = useState(
+    () => (latest?: CallView) => cadence.delay(latest),
+  );
+  const pollSoon = useCallback(() => {
+    if (cadence.kick()) setRefreshInterval(() => (latest?: CallView) => cadence.delay(latest));
+  }, [cadence]);
+  const swr = useSWR<CallView, unknown, readonly [string, string] | null>(
     id ? callKey(id) : null,
     fetchCall,
     {
-      refreshInterval: pollUntilEnded,
+      refreshInterval,
       revalidateOnFocus: true,
       dedupingInterval: 500,
       keepPreviousData: true,
     },
   );
+  return { swr, pollSoon };
 }
 
 /** Re-render every `ms` while `on`; returns Date.now() of the last tick. */
@@ -46,20 +63,12 @@ export function useNow(on: boolean, ms = 1000): number {
 }
 
 /**
- * Talk time to show: ticks locally from `answered_at` while active; falls back to the server's
- * `duration` (itself live, refreshed every poll) when the local clock disagrees (skew).
+ * Talk time to show: ticks locally from `answered_at` while connected, corrected by the clock
+ * offset the polls revealed, so it runs evenly however often the status is polled; the
+ * server's `duration` once ended.
  */
 export function liveSeconds(call: CallView, now: number): number {
-  if (call.status !== "active" || !call.answered_at) return call.duration;
-  const answered = Date.parse(call.answered_at);
-  if (Number.isNaN(answered)) return call.duration;
-  const fromAnswer = Math.floor((now - answered) / 1000);
-  // A stale `duration` (a slow poll) must not freeze the clock: allow the local count to run
-  // ahead of it for a while.
-  if (fromAnswer >= call.duration - 1 && fromAnswer <= call.duration + 60) {
-    return Math.max(fromAnswer, call.duration);
-  }
-  return call.duration;
+  return talkSeconds(call, now, clockOffsets.get(call.call_id) ?? 0);
 }
 
 /** Debounced copy of a value (search as you type without a request per key). */

@@ -129,3 +129,26 @@ export function listCountries(): CountryOption[] {
 export function isCountryCode(value: unknown): value is CountryCode {
   return typeof value === "string" && (getCountries() as string[]).includes(value);
 }
+
+/** The country of an E.164 number (as the dial policy counts the team's numbers), if known. */
+export function countryOfNumber(e164: string): CountryCode | null {
+  return parsePhoneNumberFromString(e164)?.country ?? null;
+}
+
+/**
+ * The countries the team's own numbers are in, sorted by name: calls to these are allowed
+ * without an entry in the dial policy. A number's `country` field counts when it cannot be
+ * parsed.
+ */
+export function teamCountries(
+  numbers: { phone_number: string; country?: string | null }[],
+): CountryCode[] {
+  const found = new Set<CountryCode>();
+  for (const n of numbers) {
+    const fromNumber = countryOfNumber(n.phone_number);
+    const given = n.country?.toUpperCase();
+    const code = fromNumber ?? (isCountryCode(given) ? given : null);
+    if (code) found.add(code);
+  }
+  return [...found].sort((a, b) => countryName(a).localeCompare(countryName(b)));
+}

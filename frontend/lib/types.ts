@@ -207,7 +207,24 @@ export interface SettingsView {
   hold_music_url: string | null;
   agent_mode: AgentMode;
   agent_phone: string | null;
+  dial_policy: DialPolicy;
   webhook_url: string | null;
+}
+
+/**
+ * The toll-fraud guard's adjustable part. Destinations are allowed in the countries of the
+ * team's own numbers plus `extra_countries`; premium-rate and special ranges are always blocked.
+ * The limits apply to each user.
+ */
+export interface DialPolicy {
+  /** ISO 3166 alpha-2 codes, e.g. ["CA", "GB"]. */
+  extra_countries: string[];
+  /** 1–20 */
+  max_concurrent_calls: number;
+  /** 1–1000, not above the daily limit */
+  max_calls_per_hour: number;
+  /** 1–10000 */
+  max_calls_per_day: number;
 }
 
 export type AgentMode = "none" | "browser" | "phone";
@@ -227,6 +244,7 @@ export interface SettingsUpdate {
   hold_music_url?: string | null;
   agent_mode?: AgentMode;
   agent_phone?: string | null;
+  dial_policy?: Partial<DialPolicy>;
 }
 
 export interface WebhookTest {

@@ -24,6 +24,12 @@ const base: SettingsView = {
   hold_music_url: null,
   agent_mode: "none",
   agent_phone: null,
+  dial_policy: {
+    extra_countries: ["CA"],
+    max_concurrent_calls: 3,
+    max_calls_per_hour: 60,
+    max_calls_per_day: 400,
+  },
   webhook_url: "https://example.com/api/webhooks/telnyx",
 };
 
@@ -96,15 +102,178 @@ describe("Settings", () => {
     expect(result).toHaveTextContent("Set the Telnyx public key.");
   });
 
-  it("shows an agent a read-only notice and asks for nothing an agent may not read", async () => {
+  it("shows an agent a read-only notice and the dial policy, and nothing to change", async () => {
     signInAs(AGENT);
+    vi.mocked(api.numbers).mockResolvedValue({
+      items: [{ phone_number: "+13125550201" }],
+      next_cursor: null,
+    });
     renderApp(<Settings />);
     expect(await screen.findByTestId("admin-only-notice")).toHaveTextContent(
       "Only administrators can change this",
     );
+    const policy = await screen.findByTestId("dial-policy-readonly");
+    expect(
+      await within(policy).findByRole("list", { name: "Countries of the team's numbers" }),
+    ).toHaveTextContent("United StatesUS");
+    expect(within(policy).getByRole("list", { name: "Other countries allowed" })).toHaveTextContent(
+      "CanadaCA",
+    );
+    expect(within(policy).getByTestId("limit-max_concurrent_calls")).toHaveTextContent("3");
+    expect(within(policy).getByTestId("limit-max_calls_per_hour")).toHaveTextContent("60");
+    expect(within(policy).getByTestId("limit-max_calls_per_day")).toHaveTextContent("400");
     expect(screen.queryByRole("form")).toBeNull();
+    expect(screen.queryByRole("textbox")).toBeNull();
+    expect(screen.queryByRole("spinbutton")).toBeNull();
+    expect(screen.queryByRole("combobox")).toBeNull();
+    expect(screen.queryByRole("button", { name: /Save|Remove|Add/ })).toBeNull();
     expect(screen.queryByRole("button", { name: "Send test webhook" })).toBeNull();
-    expect(api.settings).not.toHaveBeenCalled();
+    expect(api.saveSettings).not.toHaveBeenCalled();
     expect(api.testWebhook).not.toHaveBeenCalled();
+  });
+});
+
+describe("Settings: dial policy", () => {
+  beforeEach(() => {
+    vi.mocked(api.numbers).mockResolvedValue({
+      items: [
+        { phone_number: "+13125550201", country: "US" },
+        { phone_number: "+442079460000", country: null },
+      ],
+      next_cursor: null,
+    });
+  });
+
+  it("shows the team's countries, the extra ones by name and the limits", async () => {
+    renderApp(<Settings />);
+    const form = await screen.findByRole("form", { name: "Dial policy" });
+    const team = await within(form).findByRole("list", {
+      name: "Countries of the team's numbers",
+    });
+    expect(
+      within(team)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(["United KingdomGB", "United StatesUS"]);
+    // The team's countries are not removable; the extra ones are.
+    expect(within(team).queryByRole("button")).toBeNull();
+    const extra = within(form).getByRole("list", { name: "Other countries allowed" });
+    expect(extra).toHaveTextContent("CanadaCA");
+    expect(within(extra).getByRole("button", { name: "Remove Canada" })).toBeEnabled();
+    expect(within(form).getByLabelText("Calls at once")).toHaveValue(3);
+    expect(within(form).getByLabelText("Calls per hour")).toHaveValue(60);
+    expect(within(form).getByLabelText("Calls per day")).toHaveValue(400);
+    expect(within(form).getByText(/1–1,000, not above the daily limit/)).toBeInTheDocument();
+    // Nothing to add twice: allowed countries are not offered again.
+    const picker = within(form).getByLabelText("Add a country");
+    const offered = within(picker)
+      .getAllByRole("option")
+      .map((o) => (o as HTMLOptionElement).value);
+    expect(offered).toContain("DE");
+    expect(offered).not.toContain("CA");
+    expect(offered).not.toContain("US");
+    expect(offered).not.toContain("GB");
+    expect(within(form).getByRole("button", { name: "Save" })).toBeDisabled();
+  });
+
+  it("sends only the dial policy, and only what changed", async () => {
+    vi.mocked(api.saveSettings).mockImplementation(async (u) => ({
+      ...base,
+      dial_policy: { ...base.dial_policy, ...u.dial_policy },
+    }));
+    const user = userEvent.setup();
+    renderApp(<Settings />);
+    const form = await screen.findByRole("form", { name: "Dial policy" });
+    await user.selectOptions(within(form).getByLabelText("Add a country"), "DE");
+    await user.click(within(form).getByRole("button", { name: "Add" }));
+    await user.selectOptions(within(form).getByLabelText("Add a country"), "BE");
+    await user.click(within(form).getByRole("button", { name: "Add" }));
+    await user.click(within(form).getByRole("button", { name: "Remove Canada" }));
+    const perHour = within(form).getByLabelText("Calls per hour");
+    await user.clear(perHour);
+    await user.type(perHour, "30");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(api.saveSettings).toHaveBeenCalledTimes(1);
+    expect(api.saveSettings).toHaveBeenCalledWith({
+      dial_policy: { extra_countries: ["BE", "DE"], max_calls_per_hour: 30 },
+    });
+    expect(await screen.findByText("Dial policy saved")).toBeInTheDocument();
+    const saved = await screen.findByRole("form", { name: "Dial policy" });
+    await waitFor(() =>
+      expect(
+        within(saved).getByRole("list", { name: "Other countries allowed" }),
+      ).toHaveTextContent("BelgiumBEGermanyDE"),
+    );
+  });
+
+  it("shows the server's field errors under their inputs", async () => {
+    vi.mocked(api.saveSettings).mockRejectedValue(
+      new ApiError(400, {
+        code: "invalid_settings",
+        detail: "Some settings are not valid",
+        errors: [
+          {
+            field: "dial_policy.max_calls_per_hour",
+            message: "cannot be more than the calls allowed per day",
+          },
+          { field: "dial_policy.max_concurrent_calls", message: "must be between 1 and 20" },
+        ],
+      }),
+    );
+    const user = userEvent.setup();
+    renderApp(<Settings />);
+    const form = await screen.findByRole("form", { name: "Dial policy" });
+    const atOnce = within(form).getByLabelText("Calls at once");
+    await user.clear(atOnce);
+    await user.type(atOnce, "50");
+    const perHour = within(form).getByLabelText("Calls per hour");
+    await user.clear(perHour);
+    await user.type(perHour, "900");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(api.saveSettings).toHaveBeenCalledWith({
+      dial_policy: { max_concurrent_calls: 50, max_calls_per_hour: 900 },
+    });
+    expect(
+      await within(form).findByText("Cannot be more than the calls allowed per day"),
+    ).toBeInTheDocument();
+    expect(within(form).getByText("Must be between 1 and 20")).toBeInTheDocument();
+    expect(perHour).toHaveAttribute("aria-invalid", "true");
+    expect(atOnce).toHaveAttribute("aria-invalid", "true");
+    expect(within(form).getByLabelText("Calls per day")).not.toHaveAttribute("aria-invalid");
+    // The hint gives way to the error under the same input.
+    expect(within(form).queryByText(/not above the daily limit/)).toBeNull();
+  });
+
+  it("shows a bad country code under the country picker", async () => {
+    vi.mocked(api.saveSettings).mockRejectedValue(
+      new ApiError(400, {
+        code: "invalid_settings",
+        detail: "Some settings are not valid",
+        errors: [
+          {
+            field: "dial_policy.extra_countries",
+            message: '"XK" is not a country code (use ISO codes such as "GB" or "DE")',
+          },
+        ],
+      }),
+    );
+    const user = userEvent.setup();
+    renderApp(<Settings />);
+    const form = await screen.findByRole("form", { name: "Dial policy" });
+    await user.selectOptions(within(form).getByLabelText("Add a country"), "XK");
+    await user.click(within(form).getByRole("button", { name: "Add" }));
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(await within(form).findByText(/"XK" is not a country code/)).toBeInTheDocument();
+    expect(within(form).getByLabelText("Add a country")).toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("asks for a whole number before sending", async () => {
+    const user = userEvent.setup();
+    renderApp(<Settings />);
+    const form = await screen.findByRole("form", { name: "Dial policy" });
+    await user.clear(within(form).getByLabelText("Calls per day"));
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(await within(form).findByText("Enter a whole number")).toBeInTheDocument();
+    expect(api.saveSettings).not.toHaveBeenCalled();
   });
 });

@@ -6,7 +6,7 @@ import {
   outcomeTone,
   statusHeadline,
 } from "@/lib/format";
-import { liveSeconds } from "@/lib/hooks";
+import { liveSeconds, noteCallView } from "@/lib/hooks";
 import type { CallOutcome } from "@/lib/types";
 import { makeCall } from "./utils";
 
@@ -68,9 +68,16 @@ describe("liveSeconds", () => {
     });
     expect(liveSeconds(call, answered + 5_400)).toBe(5);
   });
-  it("trusts the server when the local clock is off", () => {
-    const call = makeCall({ status: "active", answered_at: "2026-11-24T10:00:00Z", duration: 4 });
-    expect(liveSeconds(call, answered + 600_000)).toBe(4);
+  it("follows the server's clock once a poll showed this device's is off", () => {
+    const call = makeCall({
+      call_id: "skewed",
+      status: "active",
+      answered_at: "2026-11-24T10:00:00Z",
+      duration: 4,
+    });
+    noteCallView(call, answered + 600_000 + 4_200);
+    expect(liveSeconds(call, answered + 600_000 + 4_200)).toBe(4);
+    expect(liveSeconds(call, answered + 600_000 + 7_200)).toBe(7);
   });
   it("uses the final duration once ended", () => {
     const call = makeCall({ status: "ended", answered_at: "2026-11-24T10:00:00Z", duration: 42 });
