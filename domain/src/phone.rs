@@ -78,8 +78,11 @@ impl PhoneNumber {
         let region = default_country
             .parse::<phonenumber::country::Id>()
             .unwrap_or(phonenumber::country::Id::US);
-        let parsed =
-            phonenumber::parse(Some(region), &normalised).map_err(|_| PhoneError::Unparseable)?;
+        // An international number carries its country code: a region hint would only mislead
+        // the parser (with "US", libphonenumber 0.3 reads +49 151… as +49 51…, the national
+        // prefix "1" stripped after the country code: a valid, wrong number).
+        let hint = (!normalised.starts_with('+')).then_some(region);
+        let parsed = phonenumber::parse(hint, &normalised).map_err(|_| PhoneError::Unparseable)?;
         if !phonenumber::is_valid(&parsed) {
             return Err(PhoneError::Invalid);
         }
@@ -165,6 +168,30 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_international_number_reads_the_same_whatever_the_default_region() {
+        // Found by domain/tests/properties.rs: with a "US" hint the parser dropped the digit
+        // after the country code (+49 151… became +49 51…, another valid number).
+        for (input, e164) in [
+            ("+49 151 00000000", "+4915100000000"),
+            ("+33 1 60 27 42 11", "+33160274211"),
+            ("0049 151 00000000", "+4915100000000"),
+        ] {
+            for region in ["US", "DE", "FR", "GB"] {
+                let n = super::PhoneNumber::parse(input, region).unwrap();
+                assert_eq!(n.as_str(), e164, "{input} read in {region}");
+            }
+            let n = super::PhoneNumber::from_e164(e164).unwrap();
+            assert_eq!(n.as_str(), e164, "stored numbers read back unchanged");
+        }
+        assert_eq!(
+            super::PhoneNumber::parse("0151 00000000", "DE")
+                .unwrap()
+                .as_str(),
+            "+4915100000000"
+        );
+    }
+
     use super::*;
 
     fn e164(input: &str) -> String {
