@@ -82,6 +82,8 @@ export function CallLogs() {
   const [query, setQuery] = useState("");
   const [fromDay, setFromDay] = useState("");
   const [toDay, setToDay] = useState("");
+  const [mine, setMine] = useState(false);
+  const placedBy = mine ? ("me" as const) : null;
   const q = useDebounced(query.trim());
   const searchId = useId();
   const panelId = useId();
@@ -97,7 +99,7 @@ export function CallLogs() {
   const exportCsv = async () => {
     setExporting(true);
     try {
-      const blob = await api.exportCalls({ status: filter, q, since, until });
+      const blob = await api.exportCalls({ status: filter, q, since, until, placed_by: placedBy });
       saveBlob(blob, "calls.csv");
     } catch (err) {
       toast.error(`Could not export the calls: ${errorMessage(err)}`);
@@ -112,14 +114,23 @@ export function CallLogs() {
     (index, previous) => {
       if (previous && !previous.next_cursor) return null;
       if (rangeError) return null;
-      return ["calls", filter, q, since, until, index === 0 ? null : previous?.next_cursor];
+      return [
+        "calls",
+        filter,
+        q,
+        since,
+        until,
+        placedBy,
+        index === 0 ? null : previous?.next_cursor,
+      ];
     },
-    ([, status, search, from, to, cursor]) =>
+    ([, status, search, from, to, by, cursor]) =>
       api.calls({
         status: status as CallFilter,
         q: search as string,
         since: from as string | null,
         until: to as string | null,
+        placed_by: by as "me" | null,
         limit: PAGE_SIZE,
         cursor: cursor as string | null,
       }),
@@ -249,6 +260,15 @@ export function CallLogs() {
               Clear dates
             </button>
           ) : null}
+          <label className="flex items-center gap-2 py-2 text-sm text-slate-700 sm:ml-auto">
+            <input
+              type="checkbox"
+              checked={mine}
+              onChange={(e) => setMine(e.target.checked)}
+              className="size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
+            />
+            Only calls I placed
+          </label>
           {rangeError ? (
             <p role="alert" className="w-full text-sm text-rose-700">
               {rangeError}

@@ -216,6 +216,8 @@ export interface CallQuery {
   since?: string | null;
   until?: string | null;
   contact_id?: string | null;
+  /** `"me"`: only the calls the signed-in user placed. */
+  placed_by?: "me" | null;
   limit?: number;
   cursor?: string | null;
 }
@@ -227,6 +229,7 @@ export function callQueryString(params: Omit<CallQuery, "limit" | "cursor">): st
     since: params.since,
     until: params.until,
     contact_id: params.contact_id,
+    placed_by: params.placed_by,
   });
 }
 

@@ -71,7 +71,25 @@ describe("CallLogs", () => {
       q: "0102",
       since: dayStart("2026-11-20"),
       until: null,
+      placed_by: null,
     });
+  });
+
+  it("narrows to the calls I placed, in the list and the export", async () => {
+    vi.mocked(api.calls).mockResolvedValue({ items: [], next_cursor: null });
+    vi.mocked(api.exportCalls).mockResolvedValue(new Blob(["call_id\n"]));
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    await waitFor(() => expect(api.calls).toHaveBeenCalled());
+    expect(vi.mocked(api.calls).mock.lastCall?.[0].placed_by).toBeNull();
+    await user.click(screen.getByRole("checkbox", { name: "Only calls I placed" }));
+    await waitFor(() =>
+      expect(vi.mocked(api.calls).mock.lastCall?.[0]).toMatchObject({ placed_by: "me" }),
+    );
+    await user.click(screen.getByRole("button", { name: /Export CSV/ }));
+    await waitFor(() =>
+      expect(vi.mocked(api.exportCalls).mock.lastCall?.[0]).toMatchObject({ placed_by: "me" }),
+    );
   });
 
   it("a failed export says so and saves nothing", async () => {

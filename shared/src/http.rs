@@ -43,6 +43,24 @@ impl<S: Send + Sync> FromRequestParts<S> for CallIdPath {
     }
 }
 
+/// A text id path segment (`{contact_id}`, `{user_id}`). One that decodes to no text (invalid
+/// UTF-8) names nothing: 404 problem JSON, not axum's plain-text 400.
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Self(id))
+            .map_err(|_| ApiError::NotFound {
+                code: "not_found",
+                detail: "nothing has this id".into(),
+            })
+    }
+}
+
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }

@@ -6,7 +6,7 @@
 //! 401 for an unknown e-mail, a wrong password and a disabled account (no account probing), and
 //! every attempt lands in the audit trail.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::auth::ports::{AuditEntry, AuthStore, RateDecision};
 use shared::auth::{CurrentUser, Passwords, Route, TokenSigner};
-use shared::http::ApiJson;
+use shared::http::{ApiJson, IdPath};
 use shared::ports::{SharedClock, StoreError};
 use std::sync::Arc;
 
@@ -357,7 +357,7 @@ struct UserPatch {
 async fn update_user(
     State(state): State<AuthState>,
     Extension(me): Extension<CurrentUser>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     if id == me.id && (body.disabled == Some(true) || body.role == Some(Role::Agent)) {

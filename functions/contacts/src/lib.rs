@@ -3,7 +3,7 @@
 //! CSV import with a per-row report.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::auth::Route;
 use shared::error::FieldError;
-use shared::http::{ApiJson, ApiQuery, cursor};
+use shared::http::{ApiJson, ApiQuery, IdPath, cursor};
 use shared::ports::{
     CallFilter, CallHistory, ContactActivity, ContactLink, ContactQuery, ContactStore, SharedClock,
     StoreError,
@@ -280,7 +280,7 @@ async fn create(
 
 async fn read(
     State(state): State<ContactsState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<ContactView>, ApiError> {
     let c = load(&state, &id).await?;
     Ok(Json(view(&state, c).await?))
@@ -288,7 +288,7 @@ async fn read(
 
 async fn replace(
     State(state): State<ContactsState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<ContactView>, ApiError> {
     let mut c = load(&state, &id).await?;
@@ -300,7 +300,7 @@ async fn replace(
 /// Only the fields present change (e.g. `{"favorite": true}` stars a contact).
 async fn patch(
     State(state): State<ContactsState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<ContactView>, ApiError> {
     let mut c = load(&state, &id).await?;
@@ -332,7 +332,7 @@ async fn save(state: &ContactsState, c: Contact) -> Result<Json<ContactView>, Ap
 
 async fn remove(
     State(state): State<ContactsState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     if state.contacts.delete_contact(&id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -351,7 +351,7 @@ pub struct CallsQuery {
 
 async fn calls(
     State(state): State<ContactsState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     ApiQuery(q): ApiQuery<CallsQuery>,
 ) -> Result<Json<Page<CallView>>, ApiError> {
     let c = load(&state, &id).await?;

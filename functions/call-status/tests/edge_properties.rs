@@ -1,0 +1,234 @@
+//! Property tests of the status endpoint (issue #8), in-process against the real store, without
+//! the sign-in layer: any call id in the path, any query string and any `If-None-Match` answer
+//! the call (200 or 304) or a problem document with a stable code, never a panic or a 5xx.
+//!
+//! `PROPTEST_CASES=N` raises the budget; no failure files are written.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, header};
+use call_status::{StatusState, router};
+use chrono::{TimeZone, Utc};
+use domain::{Call, CallId, PhoneNumber};
+use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
+use shared::ports::CallStore;
+use std::sync::Arc;
+use testkit::{Answer, FixedClock, memory_store, send, send_raw};
+
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
+fn check<S: Strategy>(
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
+    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
+        panic!("{e}");
+    }
+}
+
+struct Fixture {
+    router: axum::Router,
+    call: Call,
+}
+
+async fn fixture() -> Fixture {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let store = memory_store();
+    let router = shared::http::finish(router(StatusState {
+        calls: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
+        clock: FixedClock::at(t0),
+    }));
+    let number = |n: &str| PhoneNumber::parse(n, "US").unwrap();
+    let call = Call::new(
+        CallId::new_at(t0),
+        number("+13125550201"),
+        number("+12125550100"),
+        None,
+        t0,
+    );
+    store.insert(&call).await.unwrap();
+    Fixture { router, call }
+}
+
+/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
+/// segments that trip routers.
+fn path_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => any::<String>().prop_map(|s| encode(&s)),
+        1 => prop::collection::vec(any::<u8>(), 1..40)
+            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
+        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        1 => "[0-9A-Za-z]{26}",
+        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
+        1 => prop::sample::select(vec![
+            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
+            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
+/// Errors are problem documents with a stable code, and nothing is a 5xx.
+fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
+    prop_assert!(a.status.as_u16() < 500, "{what}: {} {:?}", a.status, a.body);
+    if !a.status.is_success() && !a.status.is_redirection() {
+        prop_assert!(
+            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
+            "{what}: {} {} {:?}",
+            a.status,
+            a.content_type,
+            a.body
+        );
+    }
+    Ok(())
+}
+
+/// Query strings: pairs of any text (encoded), and raw text of query characters including
+/// broken escapes.
+fn query() -> impl Strategy<Value = String> {
+    let pair = (
+        prop_oneof![
+            Just("v".to_string()),
+            Just("since".to_string()),
+            "\\PC{0,8}"
+        ],
+        "\\PC{0,16}",
+    )
+        .prop_map(|(k, v)| format!("{}={}", encode(&k), encode(&v)));
+    prop_oneof![
+        3 => prop::collection::vec(pair, 0..4).prop_map(|p| format!("?{}", p.join("&"))),
+        1 => "[A-Za-z0-9=&%+;._~!$'()*,:@/?-]{0,40}".prop_map(|q| format!("?{q}")),
+        1 => Just(String::new()),
+    ]
+}
+
+fn request(method: Method, uri: &str, if_none_match: &[String]) -> Request<Body> {
+    let mut r = Request::builder().method(method).uri(uri);
+    for v in if_none_match {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            r = r.header(header::IF_NONE_MATCH, v);
+        }
+    }
+    r.body(Body::empty()).expect("request builds")
+}
+
+/// Any path id, with any query: 404 (unknown call, or no such route), never a 5xx.
+#[test]
+fn any_call_id_is_not_found() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    check(256, (path_id(), query()), |(id, q)| {
+        let uri = format!("/api/call-status/status/{id}{q}");
+        let a = rt.block_on(send(&f.router, request(Method::GET, &uri, &[])));
+        problem(&a, &uri)?;
+        prop_assert_eq!(a.status.as_u16(), 404, "{}: {:?}", uri, a.body);
+        Ok(())
+    });
+}
+
+/// The stored call with any query and any `If-None-Match` values (sometimes its own tag among
+/// them): 200 with the view and an `ETag`, or 304 exactly when a value matches.
+#[test]
+fn any_validator_answers_the_call_or_not_modified() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let uri = format!("/api/call-status/status/{}", f.call.id);
+    let first = rt.block_on(send_raw(&f.router, Method::GET, &uri));
+    assert_eq!(first.status.as_u16(), 200, "{}", first.body);
+    let tag = first.header("etag").expect("an ETag").to_string();
+    let candidate = prop_oneof![
+        3 => "[ -~]{0,40}",
+        1 => Just(tag.clone()),
+        1 => Just(tag.trim_start_matches("W/").to_string()),
+        1 => Just("*".to_string()),
+        1 => Just(format!("\"x\", {tag}")),
+        1 => Just(",,,".to_string()),
+    ];
+    let strategy = (query(), prop::collection::vec(candidate, 0..3));
+    check(256, strategy, |(q, values)| {
+        let uri = format!("{uri}{q}");
+        let a = rt.block_on(send(&f.router, request(Method::GET, &uri, &values)));
+        let matched = values.iter().any(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|c| c == "*" || c.trim_start_matches("W/") == tag.trim_start_matches("W/"))
+        });
+        if matched {
+            prop_assert_eq!(a.status.as_u16(), 304, "{:?} {:?}", values, a.body);
+        } else {
+            prop_assert_eq!(a.status.as_u16(), 200, "{:?} {:?}", values, a.body);
+            let id = f.call.id.to_string();
+            prop_assert_eq!(a.body["call_id"].as_str(), Some(id.as_str()));
+        }
+        Ok(())
+    });
+}
+
+/// Other methods on the status and health routes, and health with any query: problems or the
+/// answer, never a 5xx.
+#[test]
+fn other_methods_and_queries_answer_problems() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let strategy = (
+        prop::sample::select(vec![
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]),
+        prop_oneof![
+            Just("/api/health".to_string()),
+            Just(format!("/api/call-status/status/{}", f.call.id)),
+            path_id().prop_map(|id| format!("/api/call-status/{id}")),
+            path_id().prop_map(|id| format!("/api/health/{id}")),
+        ],
+        query(),
+    );
+    check(128, strategy, |(method, path, q)| {
+        let get = method == Method::GET;
+        let uri = format!("{path}{q}");
+        let a = rt.block_on(send(&f.router, request(method, &uri, &[])));
+        problem(&a, &uri)?;
+        if get && path == "/api/health" {
+            prop_assert_eq!(a.status.as_u16(), 200);
+            prop_assert_eq!(&a.body["status"], "ok");
+        }
+        Ok(())
+    });
+}

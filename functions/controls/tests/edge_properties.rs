@@ -1,0 +1,307 @@
+//! Property tests of the in-call controls (issue #8), in-process against the real store and the
+//! Telnyx emulator, without the sign-in layer: any call id in the path, any body with or without
+//! a JSON content type, and any `Idempotency-Key` answer a call view or a problem document with
+//! a stable code, never a panic or a 500 (the only 5xx allowed is the documented 502 when
+//! Telnyx itself refuses or cannot be reached).
+//!
+//! `PROPTEST_CASES=N` raises the budget; no failure files are written.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, header};
+use chrono::Utc;
+use controls::{ControlsState, router};
+use domain::{Call, CallEvent, CallEventKind, CallId};
+use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
+use serde_json::{Value, json};
+use shared::ports::{CallStore, SystemClock};
+use std::sync::Arc;
+use std::time::Duration;
+use testkit::{Answer, emulator, eventually, memory_store, send, telnyx_client};
+
+const CONTROLS: &[&str] = &[
+    "mute",
+    "unmute",
+    "hold",
+    "resume",
+    "speaker",
+    "dtmf",
+    "recording/start",
+    "recording/stop",
+];
+
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
+fn check<S: Strategy>(
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
+    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
+        panic!("{e}");
+    }
+}
+
+struct Fixture {
+    router: axum::Router,
+    /// A call the emulator's callee answered, applied to the store as the processor would.
+    call: Call,
+    _emulator: testkit::Emulator,
+}
+
+async fn fixture() -> Fixture {
+    let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
+    let store = memory_store();
+    let telnyx = telnyx_client(&emulator);
+    let router = shared::http::finish(router(ControlsState {
+        calls: Arc::new(store.clone()),
+        commander: testkit::commander(telnyx.clone(), &store),
+        clock: Arc::new(SystemClock),
+        settings: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
+        default_hold_music_url: "https://example.com/hold.mp3".into(),
+    }));
+    let c = testkit::place_call(&store, &telnyx, "+12125550100", false).await;
+    let ccid = c.telnyx.as_ref().unwrap().call_control_id.clone();
+    eventually(Duration::from_secs(5), "callee answers", || {
+        let s = emulator.call(&ccid);
+        async move { s.filter(|s| s.answered_at.is_some()) }
+    })
+    .await;
+    for kind in [CallEventKind::Initiated, CallEventKind::Answered] {
+        let e = CallEvent {
+            event_id: format!("ev-{}", CallId::new_at(Utc::now())),
+            occurred_at: Utc::now(),
+            kind,
+        };
+        store
+            .update(c.id, &move |call: &mut Call| call.apply(&e))
+            .await
+            .unwrap();
+    }
+    let call = store.get(c.id).await.unwrap().unwrap();
+    Fixture {
+        router,
+        call,
+        _emulator: emulator,
+    }
+}
+
+/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
+/// segments that trip routers.
+fn path_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => any::<String>().prop_map(|s| encode(&s)),
+        1 => prop::collection::vec(any::<u8>(), 1..40)
+            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
+        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        1 => "[0-9A-Za-z]{26}",
+        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
+        1 => prop::sample::select(vec![
+            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
+            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
+fn request(
+    uri: &str,
+    content_type: Option<&str>,
+    idempotency_key: Option<&str>,
+    body: Vec<u8>,
+) -> Request<Body> {
+    let mut r = Request::builder().method(Method::POST).uri(uri);
+    if let Some(ct) = content_type {
+        r = r.header(header::CONTENT_TYPE, ct);
+    }
+    if let Some(k) = idempotency_key.and_then(|k| HeaderValue::from_str(k).ok()) {
+        r = r.header("idempotency-key", k);
+    }
+    r.body(Body::from(body)).expect("request builds")
+}
+
+/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
+/// refusal or outage (502 `telnyx_*`).
+fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
+    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
+    prop_assert!(
+        a.status.as_u16() < 500 || upstream,
+        "{what}: {} {:?}",
+        a.status,
+        a.body
+    );
+    if !a.status.is_success() {
+        prop_assert!(
+            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
+            "{what}: {} {} {:?}",
+            a.status,
+            a.content_type,
+            a.body
+        );
+    }
+    Ok(())
+}
+
+fn junk() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        "\\PC{0,12}".prop_map(Value::from),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!(["1"])),
+    ]
+}
+
+/// Bodies: control-shaped JSON (`on`, `digits`), other JSON, JSON cut anywhere, text, bytes.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    let digits = prop_oneof![
+        4 => "[0-9*#A-Da-d]{0,40}",
+        1 => "[0-9*# ]{0,8}",
+        1 => "\\PC{0,12}",
+    ];
+    let shaped = prop_oneof![
+        2 => prop_oneof![3 => any::<bool>().prop_map(Value::from), 1 => junk()]
+            .prop_map(|on| json!({ "on": on })),
+        2 => prop_oneof![4 => digits.prop_map(Value::from), 1 => junk()]
+            .prop_map(|d| json!({ "digits": d })),
+        1 => Just(json!({})),
+        1 => junk(),
+    ];
+    prop_oneof![
+        6 => shaped.clone().prop_map(|v| v.to_string().into_bytes()),
+        1 => (shaped, any::<prop::sample::Index>()).prop_map(|(v, cut)| {
+            let b = v.to_string().into_bytes();
+            b[..cut.index(b.len() + 1)].to_vec()
+        }),
+        1 => "\\PC{0,40}".prop_map(String::into_bytes),
+        1 => prop::collection::vec(any::<u8>(), 0..80),
+    ]
+}
+
+fn content_type() -> impl Strategy<Value = Option<&'static str>> {
+    prop_oneof![
+        8 => Just(Some("application/json")),
+        1 => Just(Some("application/json; charset=utf-8")),
+        1 => Just(None),
+        1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""])
+            .prop_map(Some),
+    ]
+}
+
+fn is_json_type(ct: Option<&str>) -> bool {
+    ct.is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        essence == "application/json" || essence.ends_with("+json")
+    })
+}
+
+fn idempotency_key() -> impl Strategy<Value = Option<String>> {
+    prop::option::of(prop_oneof![
+        "[ -~]{0,80}",
+        (60usize..200).prop_map(|n| "k".repeat(n)),
+    ])
+}
+
+/// Any path id on every control: 404 (unknown call or no such route), or 400/415 for a bad
+/// body on the controls that read one; never a 5xx.
+#[test]
+fn any_call_id_on_any_control_is_not_found() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let strategy = (
+        prop::sample::select(CONTROLS.to_vec()),
+        path_id(),
+        content_type(),
+        body(),
+    );
+    check(256, strategy, |(control, id, ct, body)| {
+        let uri = format!("/api/calls/{id}/{control}");
+        let a = rt.block_on(send(&f.router, request(&uri, ct, None, body)));
+        problem(&a, &uri)?;
+        // DTMF digits and the speaker flag are checked before the call is looked up.
+        if matches!(control, "speaker" | "dtmf") {
+            prop_assert!(a.status.is_client_error(), "{}: {:?}", uri, a.body);
+        } else {
+            prop_assert_eq!(a.status.as_u16(), 404, "{}: {:?}", uri, a.body);
+        }
+        Ok(())
+    });
+}
+
+/// Any body and key on every control of a live call: the call, a refusal (400, 409, 415), or
+/// Telnyx's documented 502; bodies that are not JSON never succeed on the controls that read
+/// one.
+#[test]
+fn any_body_on_a_live_call_answers_the_call_or_a_problem() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let id = f.call.id.to_string();
+    // The two controls that read a body, three times as often.
+    let mut controls = CONTROLS.to_vec();
+    controls.extend(["speaker", "dtmf"].repeat(2));
+    let strategy = (
+        prop::sample::select(controls),
+        content_type(),
+        idempotency_key(),
+        body(),
+    );
+    check(256, strategy, |(control, ct, key, body)| {
+        let uri = format!("/api/calls/{id}/{control}");
+        let reads_body = matches!(control, "speaker" | "dtmf");
+        let valid_json = serde_json::from_slice::<Value>(&body).is_ok();
+        let a = rt.block_on(send(&f.router, request(&uri, ct, key.as_deref(), body)));
+        problem(&a, &uri)?;
+        if reads_body && !is_json_type(ct) {
+            prop_assert_eq!(a.status.as_u16(), 415, "{}: {:?}", uri, a.body);
+        } else if reads_body && !valid_json {
+            prop_assert!(
+                a.status.is_client_error(),
+                "{}: {} {:?}",
+                uri,
+                a.status,
+                a.body
+            );
+        }
+        if a.status.is_success() {
+            prop_assert_eq!(a.body["call_id"].as_str(), Some(id.as_str()));
+        }
+        Ok(())
+    });
+}

@@ -1,0 +1,216 @@
+//! Property tests of the hangup endpoint (issue #8), in-process against the real store and the
+//! Telnyx emulator, without the sign-in layer: any call id in the path, with any body and query,
+//! answers the call or a problem document with a stable code, never a panic or a 500 (the only
+//! 5xx allowed is the documented 502 when Telnyx itself refuses or cannot be reached).
+//!
+//! `PROPTEST_CASES=N` raises the budget; no failure files are written.
+
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use domain::Call;
+use hangup::{HangupState, router};
+use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
+use shared::ports::SystemClock;
+use std::sync::Arc;
+use testkit::{Answer, emulator, memory_store, send, telnyx_client};
+
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
+fn check<S: Strategy>(
+    cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) {
+    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
+        panic!("{e}");
+    }
+}
+
+struct Fixture {
+    router: axum::Router,
+    /// A live call placed through the emulator.
+    call: Call,
+    _emulator: testkit::Emulator,
+}
+
+async fn fixture() -> Fixture {
+    let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
+    let store = memory_store();
+    let telnyx = telnyx_client(&emulator);
+    let router = shared::http::finish(router(HangupState {
+        calls: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
+        commander: testkit::commander(telnyx.clone(), &store),
+        clock: Arc::new(SystemClock),
+    }));
+    let call = testkit::place_call(&store, &telnyx, "+12125550100", false).await;
+    Fixture {
+        router,
+        call,
+        _emulator: emulator,
+    }
+}
+
+/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
+/// segments that trip routers.
+fn path_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => any::<String>().prop_map(|s| encode(&s)),
+        1 => prop::collection::vec(any::<u8>(), 1..40)
+            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
+        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        1 => "[0-9A-Za-z]{26}",
+        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
+        1 => prop::sample::select(vec![
+            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
+            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
+/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
+/// refusal or outage (502 `telnyx_*`).
+fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
+    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
+    prop_assert!(
+        a.status.as_u16() < 500 || upstream,
+        "{what}: {} {:?}",
+        a.status,
+        a.body
+    );
+    if !a.status.is_success() {
+        prop_assert!(
+            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
+            "{what}: {} {} {:?}",
+            a.status,
+            a.content_type,
+            a.body
+        );
+    }
+    Ok(())
+}
+
+fn query() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => Just(String::new()),
+        1 => ("\\PC{0,8}", "\\PC{0,16}").prop_map(|(k, v)| format!("?{}={}", encode(&k), encode(&v))),
+        1 => "[A-Za-z0-9=&%+;._~!$'()*,:@/?-]{0,40}".prop_map(|q| format!("?{q}")),
+    ]
+}
+
+/// Bodies the hangup ignores: JSON, text, bytes, with any content type.
+fn body() -> impl Strategy<Value = (Option<&'static str>, Vec<u8>)> {
+    (
+        prop::option::of(prop::sample::select(vec![
+            "application/json",
+            "text/plain",
+            "application/octet-stream",
+            "",
+        ])),
+        prop_oneof![
+            Just(Vec::new()),
+            Just(b"{}".to_vec()),
+            Just(br#"{"cause":"user_busy"}"#.to_vec()),
+            "\\PC{0,40}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..80),
+        ],
+    )
+}
+
+fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
+    let mut r = Request::builder().method(method).uri(uri);
+    if let Some(ct) = content_type {
+        r = r.header(header::CONTENT_TYPE, ct);
+    }
+    r.body(Body::from(body)).expect("request builds")
+}
+
+/// Any path id, body and query: 404 (unknown call, or no such route), never a 5xx.
+#[test]
+fn any_call_id_is_not_found() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    check(256, (path_id(), query(), body()), |(id, q, (ct, body))| {
+        let uri = format!("/api/telnyx/hangup/{id}{q}");
+        let a = rt.block_on(send(&f.router, request(Method::POST, &uri, ct, body)));
+        problem(&a, &uri)?;
+        prop_assert_eq!(a.status.as_u16(), 404, "{}: {:?}", uri, a.body);
+        Ok(())
+    });
+}
+
+/// The live call hung up again and again, with any body and query: the call every time (the
+/// command is idempotent), or Telnyx's documented 502.
+#[test]
+fn repeated_hangups_with_any_body_answer_the_call() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let id = f.call.id.to_string();
+    check(64, (query(), body()), |(q, (ct, body))| {
+        let uri = format!("/api/telnyx/hangup/{id}{q}");
+        let a = rt.block_on(send(&f.router, request(Method::POST, &uri, ct, body)));
+        problem(&a, &uri)?;
+        if a.status.is_success() {
+            prop_assert_eq!(a.body["call_id"].as_str(), Some(id.as_str()));
+        }
+        Ok(())
+    });
+}
+
+/// Other methods on the hangup route: problems, never a 5xx.
+#[test]
+fn other_methods_answer_problems() {
+    let rt = runtime();
+    let f = rt.block_on(fixture());
+    let id = f.call.id.to_string();
+    let strategy = (
+        prop::sample::select(vec![
+            Method::GET,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]),
+        prop_oneof![Just(id), path_id()],
+    );
+    check(64, strategy, |(method, id)| {
+        let uri = format!("/api/telnyx/hangup/{id}");
+        let a = rt.block_on(send(&f.router, request(method, &uri, None, Vec::new())));
+        problem(&a, &uri)?;
+        prop_assert!(a.status.is_client_error());
+        Ok(())
+    });
+}
