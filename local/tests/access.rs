@@ -22,6 +22,7 @@ struct Answer {
     code: String,
     body: Value,
     retry_after: Option<String>,
+    challenge: Option<String>,
 }
 
 async fn send(
@@ -40,16 +41,19 @@ async fn send(
     }
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let (retry_after, challenge) = (header("retry-after"), header("www-authenticate"));
     let body: Value = res.json().await.unwrap_or(Value::Null);
     Answer {
         status,
         code: body["code"].as_str().unwrap_or_default().to_string(),
         body,
         retry_after,
+        challenge,
     }
 }
 
@@ -149,6 +153,11 @@ async fn every_route_needs_a_session_and_the_right_role() {
                     (garbage.status, garbage.code.as_str()),
                     (401, "invalid_token"),
                     "{what} with a garbage token"
+                );
+                assert_eq!(anonymous.challenge.as_deref(), Some("Bearer"));
+                assert_eq!(
+                    garbage.challenge.as_deref(),
+                    Some("Bearer error=\"invalid_token\"")
                 );
                 if role == domain::user::Role::Admin {
                     assert_eq!(

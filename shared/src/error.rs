@@ -253,6 +253,21 @@ impl IntoResponse for ApiError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        // RFC 6750: a 401 names the scheme that would be accepted.
+        if let Self::Unauthorized { code, .. } = &self {
+            let challenge = match *code {
+                "sign_in_required" => Some("Bearer"),
+                "invalid_token" | "session_expired" | "account_disabled" => {
+                    Some("Bearer error=\"invalid_token\"")
+                }
+                _ => None,
+            };
+            if let Some(c) = challenge {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+            }
+        }
         response
     }
 }
