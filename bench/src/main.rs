@@ -1,341 +1,92 @@
-//! In-process benchmarks of the hot paths, printed as a figure / target / pass table.
-//! Run with `scripts/bench.sh` (release build). Figures depend on the machine: the table says
-//! which one, and docs/benchmarks.md keeps the latest run.
+//! Benchmarks printed as a figure / target / pass table, rows numbered as in the benchmarks
+//! issue. Run with `scripts/bench.sh` (release build); `target/release/bench 5 8` runs only
+//! rows 5 and 8. Figures depend on the machine: the output says which one, and
+//! docs/benchmarks.md keeps the latest run.
+//!
+//! * rows 1–4, 9, 10 ([`hot`]): the hot paths in-process and the cost model;
+//! * rows 5 and 8 ([`e2e`]): the local product (`local::Stack`) over loopback HTTP, with the
+//!   Telnyx emulator (in chaos mode for row 8);
+//! * row 6 ([`startup`]): each Lambda binary started against a fake Lambda Runtime API;
+//! * row 7 ([`zips`]): the arm64 zips `scripts/build-lambdas.sh` leaves in `target/lambda`.
 
-use axum::body::Body;
-use axum::http::Request;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
-use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
-use ed25519_dalek::{Signer, SigningKey};
-use shared::adapters::sqlite::SqliteStore;
-use shared::ports::{CallStore, QueuedEvent, SystemClock};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tower::ServiceExt;
+mod e2e;
+mod hot;
+mod startup;
+mod zips;
 
-const SEED: [u8; 32] = [7; 32];
+use std::time::Duration;
 
-struct Row {
-    what: &'static str,
-    figure: String,
-    target: &'static str,
-    pass: bool,
+#[derive(Default)]
+pub struct Row {
+    /// Starts with the row's number.
+    pub what: &'static str,
+    pub figure: String,
+    pub target: &'static str,
+    pub pass: bool,
+    /// Detail printed under the table (per function, per scenario...).
+    pub notes: Vec<String>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+impl Row {
+    fn number(&self) -> u8 {
+        self.what
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A call.hangup envelope padded to about 1.5 KB with custom headers, as WebRTC legs carry.
-fn webhook_body(i: usize, call_id: CallId) -> String {
-    let headers: Vec<_> = (0..8)
-        .map(|h| serde_json::json!({"name": format!("X-RTC-HEADER-{h}"), "value": "163460b2-96a4-40ce-aaaf-31e9fd51d78f"}))
+/// "p50 a ms, p95 b ms, p99 c ms" of unsorted samples.
+pub fn spread(samples: &mut [Duration]) -> String {
+    samples.sort();
+    format!(
+        "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+        ms(percentile(samples, 0.5)),
+        ms(percentile(samples, 0.95)),
+        ms(percentile(samples, 0.99))
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("usage: bench [ROW...]   (rows 1-10; none = all)");
+        return;
+    }
+    let only: Vec<u8> = args
+        .iter()
+        .map(|a| {
+            a.parse()
+                .unwrap_or_else(|_| panic!("not a row number: {a:?} (try --help)"))
+        })
         .collect();
-    serde_json::json!({
-        "data": {"record_type": "event", "event_type": "call.hangup", "id": format!("bench-{i}"),
-            "occurred_at": "2026-11-24T09:00:30.000000Z",
-            "payload": {"call_control_id": "v3:bench", "call_leg_id": "876b7aec-8f0b-11f0-a6b2-02420a1f0b69",
-                "call_session_id": "876b6c5a-8f0b-11f0-9f1e-02420a1f0b69",
-                "client_state": shared::telnyx::client_state::encode(call_id),
-                "connection_id": "1700000000000000001", "from": "+13125550201", "to": "+12125550100",
-                "hangup_cause": "normal_clearing", "hangup_source": "caller", "sip_hangup_cause": "200",
-                "start_time": "2026-11-24T09:00:00.000000Z", "end_time": "2026-11-24T09:00:30.000000Z",
-                "custom_headers": headers}},
-        "meta": {"attempt": 1, "delivered_to": "https://example.com/api/webhooks/telnyx"}
-    })
-    .to_string()
-}
+    let wanted = |n: u8| only.is_empty() || only.contains(&n);
 
-fn signed_request(key: &SigningKey, body: &str) -> Request<Body> {
-    let ts = Utc::now().timestamp().to_string();
-    let signature = key.sign(format!("{ts}|{body}").as_bytes());
-    Request::post("/api/webhooks/telnyx")
-        .header("content-type", "application/json")
-        .header("telnyx-timestamp", ts)
-        .header(
-            "telnyx-signature-ed25519",
-            STANDARD.encode(signature.to_bytes()),
-        )
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
+    let mut rows = hot::run(wanted);
+    if wanted(5) {
+        rows.push(e2e::webhook_to_status());
+    }
+    if wanted(6) {
+        rows.push(startup::function_start());
+    }
+    if wanted(7) {
+        rows.push(zips::zip_sizes());
+    }
+    if wanted(8) {
+        rows.push(e2e::chaos_load());
+    }
+    rows.sort_by_key(Row::number);
 
-fn webhook_router(queue: Arc<testkit::CollectingQueue>) -> axum::Router {
-    let key = SigningKey::from_bytes(&SEED);
-    webhook::router(webhook::WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(
-            &STANDARD.encode(key.verifying_key().to_bytes()),
-        ),
-        queue,
-        clock: Arc::new(SystemClock),
-    })
-}
-
-async fn webhook_latency() -> Row {
-    let key = SigningKey::from_bytes(&SEED);
-    let queue = Arc::new(testkit::CollectingQueue::default());
-    let router = webhook_router(queue.clone());
-    let id = CallId::new_at(Utc::now());
-    let body = webhook_body(0, id);
-    let mut samples = Vec::new();
-    for i in 0..6000 {
-        let request = signed_request(&key, &body);
-        let start = Instant::now();
-        let response = router.clone().oneshot(request).await.unwrap();
-        let took = start.elapsed();
-        assert!(response.status().is_success());
-        if i >= 1000 {
-            samples.push(took);
-        }
-        if i % 500 == 0 {
-            queue.sent.lock().unwrap().clear();
-        }
-    }
-    samples.sort();
-    let (p50, p95, p99) = (
-        percentile(&samples, 0.5),
-        percentile(&samples, 0.95),
-        percentile(&samples, 0.99),
-    );
-    Row {
-        what: "1 webhook in-process: headers, Ed25519 verify, enqueue (1.5 KB)",
-        figure: format!(
-            "p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms ({} B body)",
-            ms(p50),
-            ms(p95),
-            ms(p99),
-            body.len()
-        ),
-        target: "p50 ≤ 0.5 ms, p99 ≤ 2 ms",
-        pass: ms(p50) <= 0.5 && ms(p99) <= 2.0,
-    }
-}
-
-async fn webhook_throughput() -> Row {
-    let key = Arc::new(SigningKey::from_bytes(&SEED));
-    let queue = Arc::new(testkit::CollectingQueue::default());
-    let router = webhook_router(queue.clone());
-    let body = Arc::new(webhook_body(0, CallId::new_at(Utc::now())));
-    let total = 20_000usize;
-    let workers = 32usize;
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let (router, key, body) = (router.clone(), key.clone(), body.clone());
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..total / workers {
-                let r = router
-                    .clone()
-                    .oneshot(signed_request(&key, &body))
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let rate = total as f64 / start.elapsed().as_secs_f64();
-    Row {
-        what: "2 webhook throughput (2 cores, signing included in the loop)",
-        figure: format!("{rate:.0} verified webhooks/s"),
-        target: "≥ 2,000/s",
-        pass: rate >= 2000.0,
-    }
-}
-
-fn number(n: &str) -> PhoneNumber {
-    PhoneNumber::parse(n, "US").unwrap()
-}
-
-async fn status_read(store: &SqliteStore) -> Row {
-    let now = Utc::now();
-    let mut call = Call::new(
-        CallId::new_at(now),
-        number("+13125550201"),
-        number("+12125550100"),
-        None,
-        now,
-    );
-    for (i, kind) in [CallEventKind::Initiated, CallEventKind::Answered]
-        .into_iter()
-        .enumerate()
-    {
-        call.apply(&CallEvent {
-            event_id: format!("e{i}"),
-            occurred_at: now,
-            kind,
-        });
-    }
-    store.insert(&call).await.unwrap();
-    let router = call_status::router(call_status::StatusState {
-        calls: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        clock: Arc::new(SystemClock),
-    });
-    let uri = format!("/api/call-status/status/{}", call.id);
-    let mut samples = Vec::new();
-    let mut body_len = 0;
-    for i in 0..6000 {
-        let request = Request::get(&uri).body(Body::empty()).unwrap();
-        let start = Instant::now();
-        let response = router.clone().oneshot(request).await.unwrap();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        let took = start.elapsed();
-        body_len = bytes.len();
-        if i >= 1000 {
-            samples.push(took);
-        }
-    }
-    samples.sort();
-    let p99 = percentile(&samples, 0.99);
-    Row {
-        what: "3 status read in-process (embedded store, contact lookup)",
-        figure: format!(
-            "p50 {:.3} ms, p99 {:.3} ms, body {body_len} B",
-            ms(percentile(&samples, 0.5)),
-            ms(p99)
-        ),
-        target: "p99 ≤ 1 ms, body ≤ 1 KB",
-        pass: ms(p99) <= 1.0 && body_len <= 1024,
-    }
-}
-
-async fn processor_rate(store: &SqliteStore) -> Row {
-    let processor = processor::Processor {
-        calls: Arc::new(store.clone()),
-        events: Arc::new(store.clone()),
-        clock: Arc::new(SystemClock),
-    };
-    let now = Utc::now();
-    let calls = 400;
-    let mut messages = Vec::new();
-    for c in 0..calls {
-        let call = Call::new(
-            CallId::new_at(now),
-            number("+13125550201"),
-            number("+12125550100"),
-            None,
-            now,
-        );
-        store.insert(&call).await.unwrap();
-        for e in 0..5 {
-            messages.push(QueuedEvent {
-                body: webhook_body(c * 10 + e, call.id),
-                telnyx_timestamp: now.timestamp(),
-                received_at: now,
-            });
-        }
-    }
-    // every fifth event delivered twice: duplicates cost a log lookup and a no-op join
-    let duplicates: Vec<_> = messages.iter().step_by(5).cloned().collect();
-    messages.extend(duplicates);
-    let start = Instant::now();
-    for batch in messages.chunks(10) {
-        for m in batch {
-            processor.process(m).await.unwrap();
-        }
-    }
-    let rate = messages.len() as f64 / start.elapsed().as_secs_f64();
-    Row {
-        what: "4 processor applying events (batches of 10, 20 % duplicates, SQLite file)",
-        figure: format!("{rate:.0} events/s over {} events", messages.len()),
-        target: "≥ 2,000 events/s",
-        pass: rate >= 2000.0,
-    }
-}
-
-/// Counts what the default log level writes on the webhook and status paths.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-async fn log_bytes(store: &SqliteStore) -> Row {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
-        .with_target(false)
-        .without_time()
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // The capture must see what the handlers would log: prove it with one line, then measure.
-    tracing::info!("calibration");
-    let calibration = captured.0.lock().unwrap().len();
-    assert!(calibration > 0, "the log capture sees nothing");
-    let key = SigningKey::from_bytes(&SEED);
-    let router = webhook_router(Arc::new(testkit::CollectingQueue::default()));
-    let n = 200;
-    for i in 0..n {
-        let body = webhook_body(i, CallId::new_at(Utc::now()));
-        router
-            .clone()
-            .oneshot(signed_request(&key, &body))
-            .await
-            .unwrap();
-    }
-    // The status path too (6,000 reads, see row 3).
-    let status = status_read(store).await;
-    let bytes = captured.0.lock().unwrap().len() - calibration;
-    let per = bytes as f64 / (n as f64 + 6000.0);
-    let _ = status;
-    Row {
-        what: "9 log bytes per invocation, webhook + status paths, level info",
-        figure: format!("{per:.1} B"),
-        target: "≤ 500 B",
-        pass: per <= 500.0,
-    }
-}
-
-fn cost() -> Row {
-    let estimate = domain::cost::estimate(&domain::cost::CostInputs::default()).unwrap();
-    let share = estimate
-        .aws_share_of_telnyx_percent
-        .unwrap_or(f64::INFINITY);
-    Row {
-        what: "10 AWS cost per 1,000 calls (3-min call, 1 s polling), cost model",
-        figure: format!(
-            "${:.4}, {share:.2} % of carrier cost",
-            estimate.aws_per_1000_calls
-        ),
-        target: "≤ $0.50 and ≤ 3 %",
-        pass: estimate.aws_per_1000_calls <= 0.5 && share <= 3.0,
-    }
-}
-
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("bench.sqlite3")).unwrap();
-    let rows = vec![
-        webhook_latency().await,
-        webhook_throughput().await,
-        status_read(&store).await,
-        processor_rate(&store).await,
-        log_bytes(&store).await,
-        cost(),
-    ];
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -356,6 +107,12 @@ async fn main() {
             r.target,
             if r.pass { "yes" } else { "NO" }
         );
+    }
+    for r in rows.iter().filter(|r| !r.notes.is_empty()) {
+        println!("row {}:", r.number());
+        for n in &r.notes {
+            println!("  {n}");
+        }
     }
     let failed = rows.iter().filter(|r| !r.pass).count();
     println!("bench: {} passed, {failed} failed", rows.len() - failed);
