@@ -1,6 +1,7 @@
 //! Test support: real adapters wherever possible (an in-memory SQLite store, the Telnyx emulator
 //! on a loopback port), plus a request helper for routers called in-process.
 
+pub mod edge;
 use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;

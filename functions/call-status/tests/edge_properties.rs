@@ -10,40 +10,10 @@ use call_status::{StatusState, router};
 use chrono::{TimeZone, Utc};
 use domain::{Call, CallId, PhoneNumber};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use shared::ports::CallStore;
 use std::sync::Arc;
-use testkit::{Answer, FixedClock, memory_store, send, send_raw};
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
+use testkit::edge::{check, encode, path_id, problem, runtime};
+use testkit::{FixedClock, memory_store, send, send_raw};
 
 struct Fixture {
     router: axum::Router,
@@ -68,52 +38,6 @@ async fn fixture() -> Fixture {
     );
     store.insert(&call).await.unwrap();
     Fixture { router, call }
-}
-
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
-/// segments that trip routers.
-fn path_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => any::<String>().prop_map(|s| encode(&s)),
-        1 => prop::collection::vec(any::<u8>(), 1..40)
-            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
-        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        1 => "[0-9A-Za-z]{26}",
-        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
-        1 => prop::sample::select(vec![
-            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
-            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
-        ])
-        .prop_map(str::to_string),
-    ]
-}
-
-/// Errors are problem documents with a stable code, and nothing is a 5xx.
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    prop_assert!(a.status.as_u16() < 500, "{what}: {} {:?}", a.status, a.body);
-    if !a.status.is_success() && !a.status.is_redirection() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
 }
 
 /// Query strings: pairs of any text (encoded), and raw text of query characters including

@@ -16,9 +16,16 @@ fn event(id: &str, at: chrono::DateTime<Utc>, kind: CallEventKind) -> CallEvent 
     }
 }
 
-#[tokio::test]
-async fn the_view_follows_the_call_with_a_live_duration() {
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+struct Fixture {
+    router: axum::Router,
+    clock: Arc<FixedClock>,
+    store: shared::adapters::sqlite::SqliteStore,
+    call: Call,
+    uri: String,
+}
+
+/// The status router with a clock the test moves, and one call placed at `t0`.
+async fn fixture(t0: chrono::DateTime<Utc>) -> Fixture {
     let clock = FixedClock::at(t0);
     let store = memory_store();
     let router = shared::http::finish(router(StatusState {
@@ -35,6 +42,25 @@ async fn the_view_follows_the_call_with_a_live_duration() {
     );
     store.insert(&c).await.unwrap();
     let uri = format!("/api/call-status/status/{}", c.id);
+    Fixture {
+        router,
+        clock,
+        store,
+        call: c,
+        uri,
+    }
+}
+
+#[tokio::test]
+async fn the_view_follows_the_call_with_a_live_duration() {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let Fixture {
+        router,
+        clock,
+        store,
+        call: c,
+        uri,
+    } = fixture(t0).await;
 
     let view = call(&router, Method::GET, &uri, None).await;
     assert_eq!(view.status, StatusCode::OK);
@@ -162,22 +188,13 @@ async fn poll(router: &axum::Router, uri: &str, tag: Option<&str>) -> (StatusCod
 #[tokio::test]
 async fn an_unchanged_call_answers_304_and_a_change_is_seen_at_the_next_poll() {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
-    let clock = FixedClock::at(t0);
-    let store = memory_store();
-    let router = shared::http::finish(router(StatusState {
-        calls: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        clock: clock.clone(),
-    }));
-    let c = Call::new(
-        CallId::new_at(t0),
-        PhoneNumber::parse("+13125550201", "US").unwrap(),
-        PhoneNumber::parse("+12125550100", "US").unwrap(),
-        None,
-        t0,
-    );
-    store.insert(&c).await.unwrap();
-    let uri = format!("/api/call-status/status/{}", c.id);
+    let Fixture {
+        router,
+        clock,
+        store,
+        call: c,
+        uri,
+    } = fixture(t0).await;
 
     let (status, tag, len) = poll(&router, &uri, None).await;
     assert_eq!(status, StatusCode::OK);

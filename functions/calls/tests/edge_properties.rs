@@ -5,47 +5,18 @@
 //!
 //! `PROPTEST_CASES=N` raises the budget; no failure files are written.
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use calls::{DetailState, HistoryState};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
 use shared::ports::CallStore;
 use std::sync::Arc;
-use testkit::{Answer, FixedClock, memory_store, send, telnyx_client};
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
+use testkit::edge::{
+    bodies, check, encode, is_json_type, junk, path_id, problem, request, runtime,
+};
+use testkit::{FixedClock, memory_store, send, telnyx_client};
 
 struct Fixture {
     router: axum::Router,
@@ -140,75 +111,6 @@ async fn fixture() -> Fixture {
         ids,
         _emulator: emulator,
     }
-}
-
-fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
-    let mut r = Request::builder().method(method).uri(uri);
-    if let Some(ct) = content_type {
-        r = r.header(header::CONTENT_TYPE, ct);
-    }
-    r.body(Body::from(body)).expect("request builds")
-}
-
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
-/// segments that trip routers.
-fn path_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => any::<String>().prop_map(|s| encode(&s)),
-        1 => prop::collection::vec(any::<u8>(), 1..40)
-            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
-        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        1 => "[0-9A-Za-z]{26}",
-        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
-        1 => prop::sample::select(vec![
-            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
-            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
-        ])
-        .prop_map(str::to_string),
-    ]
-}
-
-/// Errors are problem documents with a stable code, and nothing is a 5xx.
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    prop_assert!(a.status.as_u16() < 500, "{what}: {} {:?}", a.status, a.body);
-    if !a.status.is_success() && !a.status.is_redirection() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
-}
-
-fn junk() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "\\PC{0,12}".prop_map(Value::from),
-        Just(json!([])),
-        Just(json!({})),
-        Just(json!(["a", 1])),
-    ]
 }
 
 /// Unpadded base64url, as the API writes cursors.
@@ -369,16 +271,7 @@ fn annotation() -> impl Strategy<Value = Value> {
 }
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        8 => annotation().prop_map(|v| v.to_string().into_bytes()),
-        1 => junk().prop_map(|v| v.to_string().into_bytes()),
-        1 => (annotation(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
-            let b = v.to_string().into_bytes();
-            b[..cut.index(b.len() + 1)].to_vec()
-        }),
-        1 => "\\PC{0,40}".prop_map(String::into_bytes),
-        1 => prop::collection::vec(any::<u8>(), 0..80),
-    ]
+    bodies(annotation)
 }
 
 fn content_type() -> impl Strategy<Value = Option<&'static str>> {
@@ -388,13 +281,6 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
         1 => Just(None),
         1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""]).prop_map(Some),
     ]
-}
-
-fn is_json_type(ct: Option<&str>) -> bool {
-    ct.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
 }
 
 /// Any annotation body on a stored call: the annotated call, or 400/415 with a problem.

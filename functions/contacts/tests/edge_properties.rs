@@ -5,49 +5,20 @@
 //!
 //! `PROPTEST_CASES=N` raises the budget; no failure files are written.
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use contacts::{ContactsState, router};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
 use shared::ports::SystemClock;
 use std::sync::Arc;
-use testkit::{Answer, memory_store, send};
+use testkit::edge::{
+    bodies, check, encode, is_json_type, junk, path_id, problem, request, runtime,
+};
+use testkit::{memory_store, send};
 
 /// Largest import accepted here: small, so generated files also reach the 413.
 const IMPORT_MAX_BYTES: usize = 48 * 1024;
 const IMPORT_MAX_ROWS: usize = 40;
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 struct Fixture {
     router: axum::Router,
@@ -86,75 +57,6 @@ async fn fixture() -> Fixture {
         id = a.body["id"].as_str().unwrap().to_string();
     }
     Fixture { router, id }
-}
-
-fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
-    let mut r = Request::builder().method(method).uri(uri);
-    if let Some(ct) = content_type {
-        r = r.header(header::CONTENT_TYPE, ct);
-    }
-    r.body(Body::from(body)).expect("request builds")
-}
-
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
-/// segments that trip routers.
-fn path_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => any::<String>().prop_map(|s| encode(&s)),
-        1 => prop::collection::vec(any::<u8>(), 1..40)
-            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
-        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        1 => "[0-9A-Za-z]{26}",
-        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
-        1 => prop::sample::select(vec![
-            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
-            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
-        ])
-        .prop_map(str::to_string),
-    ]
-}
-
-/// Errors are problem documents with a stable code, and nothing is a 5xx.
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    prop_assert!(a.status.as_u16() < 500, "{what}: {} {:?}", a.status, a.body);
-    if !a.status.is_success() && !a.status.is_redirection() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
-}
-
-fn junk() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "\\PC{0,12}".prop_map(Value::from),
-        Just(json!([])),
-        Just(json!({})),
-        Just(json!(["a", 1])),
-    ]
 }
 
 /// Text a person might type into any contact field.
@@ -231,18 +133,8 @@ fn contact_body() -> impl Strategy<Value = Value> {
         )
 }
 
-/// Bodies: contact-shaped JSON, other JSON, JSON cut anywhere, any text, any bytes.
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        8 => contact_body().prop_map(|v| v.to_string().into_bytes()),
-        1 => junk().prop_map(|v| v.to_string().into_bytes()),
-        1 => (contact_body(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
-            let b = v.to_string().into_bytes();
-            b[..cut.index(b.len() + 1)].to_vec()
-        }),
-        1 => "\\PC{0,40}".prop_map(String::into_bytes),
-        1 => prop::collection::vec(any::<u8>(), 0..80),
-    ]
+    bodies(contact_body)
 }
 
 fn content_type() -> impl Strategy<Value = Option<&'static str>> {
@@ -253,13 +145,6 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
         1 => prop::sample::select(vec!["text/plain", "text/csv", "application/x-www-form-urlencoded", ""])
             .prop_map(Some),
     ]
-}
-
-fn is_json_type(ct: Option<&str>) -> bool {
-    ct.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
 }
 
 /// Unpadded base64url, as the API writes cursors.

@@ -12,12 +12,12 @@ use chrono::Utc;
 use controls::{ControlsState, router};
 use domain::{Call, CallEvent, CallEventKind, CallId};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use shared::ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
-use testkit::{Answer, emulator, eventually, memory_store, send, telnyx_client};
+use testkit::edge::{check, is_json_type, path_id, problem, runtime};
+use testkit::{emulator, eventually, memory_store, send, telnyx_client};
 
 const CONTROLS: &[&str] = &[
     "mute",
@@ -29,36 +29,6 @@ const CONTROLS: &[&str] = &[
     "recording/start",
     "recording/stop",
 ];
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 struct Fixture {
     router: axum::Router,
@@ -105,37 +75,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
-/// segments that trip routers.
-fn path_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => any::<String>().prop_map(|s| encode(&s)),
-        1 => prop::collection::vec(any::<u8>(), 1..40)
-            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
-        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        1 => "[0-9A-Za-z]{26}",
-        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
-        1 => prop::sample::select(vec![
-            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
-            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
-        ])
-        .prop_map(str::to_string),
-    ]
-}
-
 fn request(
     uri: &str,
     content_type: Option<&str>,
@@ -150,28 +89,6 @@ fn request(
         r = r.header("idempotency-key", k);
     }
     r.body(Body::from(body)).expect("request builds")
-}
-
-/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
-/// refusal or outage (502 `telnyx_*`).
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
-    prop_assert!(
-        a.status.as_u16() < 500 || upstream,
-        "{what}: {} {:?}",
-        a.status,
-        a.body
-    );
-    if !a.status.is_success() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
 }
 
 fn junk() -> impl Strategy<Value = Value> {
@@ -223,13 +140,6 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
         1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""])
             .prop_map(Some),
     ]
-}
-
-fn is_json_type(ct: Option<&str>) -> bool {
-    ct.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
 }
 
 fn idempotency_key() -> impl Strategy<Value = Option<String>> {

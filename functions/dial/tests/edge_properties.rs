@@ -5,47 +5,16 @@
 //!
 //! `PROPTEST_CASES=N` raises the budget; no failure files are written.
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use dial::{DialState, router};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
 use shared::ports::SystemClock;
 use std::sync::Arc;
-use testkit::{Answer, emulator, memory_store, send, telnyx_client};
+use testkit::edge::{check, is_json_type, problem, request, runtime};
+use testkit::{emulator, memory_store, send, telnyx_client};
 
 const PATH: &str = "/api/telnyx/dial";
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 struct Fixture {
     router: axum::Router,
@@ -76,36 +45,6 @@ async fn fixture() -> Fixture {
         router,
         _emulator: emulator,
     }
-}
-
-fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
-    let mut r = Request::builder().method(method).uri(uri);
-    if let Some(ct) = content_type {
-        r = r.header(header::CONTENT_TYPE, ct);
-    }
-    r.body(Body::from(body)).expect("request builds")
-}
-
-/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
-/// refusal or outage (502 `telnyx_*`).
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
-    prop_assert!(
-        a.status.as_u16() < 500 || upstream,
-        "{what}: {} {:?}",
-        a.status,
-        a.body
-    );
-    if !a.status.is_success() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
 }
 
 /// Numbers as people type them: the emulator's scenarios, other countries, premium ranges,
@@ -229,13 +168,6 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
         1 => Just(None),
         1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", "", "json"]).prop_map(Some),
     ]
-}
-
-fn is_json_type(ct: Option<&str>) -> bool {
-    ct.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
 }
 
 /// Any body on the dial: a placed call, a refusal in words, or Telnyx's documented 502.

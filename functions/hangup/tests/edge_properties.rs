@@ -5,45 +5,14 @@
 //!
 //! `PROPTEST_CASES=N` raises the budget; no failure files are written.
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use domain::Call;
 use hangup::{HangupState, router};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use shared::ports::SystemClock;
 use std::sync::Arc;
-use testkit::{Answer, emulator, memory_store, send, telnyx_client};
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
+use testkit::edge::{check, encode, path_id, problem, request, runtime};
+use testkit::{emulator, memory_store, send, telnyx_client};
 
 struct Fixture {
     router: axum::Router,
@@ -68,59 +37,6 @@ async fn fixture() -> Fixture {
         call,
         _emulator: emulator,
     }
-}
-
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid path.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Path ids: any text, raw escapes (also of invalid UTF-8), id-shaped, very long, and the
-/// segments that trip routers.
-fn path_id() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => any::<String>().prop_map(|s| encode(&s)),
-        1 => prop::collection::vec(any::<u8>(), 1..40)
-            .prop_map(|b| b.iter().map(|b| format!("%{b:02X}")).collect()),
-        1 => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-        1 => "[0-9A-Za-z]{26}",
-        1 => (1usize..8_000).prop_map(|n| "7".repeat(n)),
-        1 => prop::sample::select(vec![
-            "..", ".", "%2e%2e", "%2F", "%00", "%25", "null", "0", "-1", "%20", "+", ":", "@",
-            "!$&'()*+,;=", "%F0%9F%98%80", "%C3%A9",
-        ])
-        .prop_map(str::to_string),
-    ]
-}
-
-/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
-/// refusal or outage (502 `telnyx_*`).
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
-    prop_assert!(
-        a.status.as_u16() < 500 || upstream,
-        "{what}: {} {:?}",
-        a.status,
-        a.body
-    );
-    if !a.status.is_success() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
 }
 
 fn query() -> impl Strategy<Value = String> {
@@ -148,14 +64,6 @@ fn body() -> impl Strategy<Value = (Option<&'static str>, Vec<u8>)> {
             prop::collection::vec(any::<u8>(), 0..80),
         ],
     )
-}
-
-fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
-    let mut r = Request::builder().method(method).uri(uri);
-    if let Some(ct) = content_type {
-        r = r.header(header::CONTENT_TYPE, ct);
-    }
-    r.body(Body::from(body)).expect("request builds")
 }
 
 /// Any path id, body and query: 404 (unknown call, or no such route), never a 5xx.

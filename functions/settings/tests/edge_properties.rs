@@ -8,86 +8,12 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use common::fixture;
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
-use testkit::{Answer, send};
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
-
-fn request(method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Request<Body> {
-    let mut r = Request::builder().method(method).uri(uri);
-    if let Some(ct) = content_type {
-        r = r.header(header::CONTENT_TYPE, ct);
-    }
-    r.body(Body::from(body)).expect("request builds")
-}
-
-/// Percent-encodes every byte outside the unreserved set, so any text makes a valid query.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Errors are problem documents with a stable code; nothing is a 5xx except Telnyx's own
-/// refusal or outage (502 `telnyx_*`).
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    let upstream = a.status.as_u16() == 502 && a.code().starts_with("telnyx_");
-    prop_assert!(
-        a.status.as_u16() < 500 || upstream,
-        "{what}: {} {:?}",
-        a.status,
-        a.body
-    );
-    if !a.status.is_success() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json") && !a.code().is_empty(),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
-}
+use testkit::edge::{check, encode, is_json_type, problem, request, runtime};
+use testkit::send;
 
 fn junk() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -268,13 +194,6 @@ fn content_type() -> impl Strategy<Value = Option<&'static str>> {
         1 => Just(None),
         1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""]).prop_map(Some),
     ]
-}
-
-fn is_json_type(ct: Option<&str>) -> bool {
-    ct.is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json")
-    })
 }
 
 /// Any settings patch: the settings, 400 with field errors, 409 for what the deployment owns,

@@ -12,45 +12,15 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestRunner};
 use std::sync::Arc;
-use testkit::{Answer, CollectingQueue, FixedClock, send};
+use testkit::edge::{check, problem, runtime};
+use testkit::{CollectingQueue, FixedClock, send};
 use webhook::{WebhookState, router};
 
 const PATH: &str = "/api/webhooks/telnyx";
 /// The fixed clock, as Unix seconds.
 const NOW: i64 = 1_757_594_018;
 const WINDOW: i64 = shared::telnyx::webhook::TIMESTAMP_TOLERANCE_SECS;
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// Runs `test` on `cases` generated inputs; a failure panics with the minimal input.
-fn check<S: Strategy>(
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    if let Err(e) = TestRunner::new(config(cases)).run(&strategy, test) {
-        panic!("{e}");
-    }
-}
 
 struct Fixture {
     router: axum::Router,
@@ -101,22 +71,6 @@ fn request(
         }
     }
     r.body(Body::from(body)).expect("request builds")
-}
-
-/// Every error is a problem document with a stable code, and nothing is a 5xx.
-fn problem(a: &Answer, what: &str) -> Result<(), TestCaseError> {
-    prop_assert!(a.status.as_u16() < 500, "{what}: {} {:?}", a.status, a.body);
-    if !a.status.is_success() {
-        prop_assert!(
-            a.content_type.starts_with("application/problem+json")
-                && a.body["code"].as_str().is_some_and(|c| !c.is_empty()),
-            "{what}: {} {} {:?}",
-            a.status,
-            a.content_type,
-            a.body
-        );
-    }
-    Ok(())
 }
 
 /// Bodies: envelope-like JSON, JSON-ish text cut anywhere, any text, any bytes.
