@@ -427,7 +427,7 @@ mod cases {
 /// One `#[tokio::test]` per contract case for a backend; `$open` yields `None` to skip.
 macro_rules! auth_contract {
     ($backend:ident, $open:path) => {
-        auth_contract!(@cases $backend, $open;
+        crate::backend_cases!($backend, $open;
             users_are_unique_by_email,
             users_are_found_by_id_and_email_and_listed,
             updates_apply_and_unknown_users_are_none,
@@ -438,22 +438,6 @@ macro_rules! auth_contract {
             concurrent_hits_are_counted_exactly,
             revocations_round_trip,
         );
-    };
-    (@cases $backend:ident, $open:path; $($case:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let name = concat!(stringify!($backend), "::", stringify!($case));
-                    let Some(fixture) = $open(name).await else { return };
-                    super::cases::$case(fixture.store.clone()).await;
-                    if let Some(cleanup) = fixture.cleanup {
-                        cleanup.await;
-                    }
-                }
-            )*
-        }
     };
 }
 

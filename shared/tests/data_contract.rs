@@ -433,7 +433,7 @@ mod cases {
 
 macro_rules! data_contract {
     ($backend:ident, $open:path) => {
-        data_contract!(@cases $backend, $open;
+        crate::backend_cases!($backend, $open;
             contacts_crud_and_unique_numbers,
             contact_search_pages_and_favorites,
             imports_merge_by_number_atomically,
@@ -442,22 +442,6 @@ macro_rules! data_contract {
             settings_round_trip,
             notes_and_tags_survive_updates,
         );
-    };
-    (@cases $backend:ident, $open:path; $($case:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let name = concat!(stringify!($backend), "::", stringify!($case));
-                    let Some(fixture) = $open(name).await else { return };
-                    super::cases::$case(fixture.store.clone()).await;
-                    if let Some(cleanup) = fixture.cleanup {
-                        cleanup.await;
-                    }
-                }
-            )*
-        }
     };
 }
 

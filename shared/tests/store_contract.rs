@@ -506,7 +506,7 @@ mod cases {
 /// One `#[tokio::test]` per contract case for a backend; `$open` yields `None` to skip.
 macro_rules! store_contract {
     ($backend:ident, $open:path) => {
-        store_contract!(@cases $backend, $open;
+        crate::backend_cases!($backend, $open;
             insert_get_and_duplicate,
             a_fully_projected_call_round_trips,
             call_control_id_finds_the_dialled_call,
@@ -518,22 +518,6 @@ macro_rules! store_contract {
             the_command_log_keeps_each_calls_commands_in_order,
             concurrent_duplicate_deliveries_are_recognised,
         );
-    };
-    (@cases $backend:ident, $open:path; $($case:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let name = concat!(stringify!($backend), "::", stringify!($case));
-                    let Some(fixture) = $open(name).await else { return };
-                    super::cases::$case(fixture.store.clone()).await;
-                    if let Some(cleanup) = fixture.cleanup {
-                        cleanup.await;
-                    }
-                }
-            )*
-        }
     };
 }
 

@@ -93,3 +93,26 @@ pub async fn open_mongo(
         })),
     })
 }
+
+/// One test per contract case for a backend: each opens its own fixture named after the test
+/// (`None`, a skip, when the backend's stand-in is absent), runs `cases::<case>` on it and cleans
+/// up. The contract suites list their cases once and call this for SQLite and MongoDB.
+#[macro_export]
+macro_rules! backend_cases {
+    ($backend:ident, $open:path; $($case:ident),* $(,)?) => {
+        mod $backend {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let name = concat!(stringify!($backend), "::", stringify!($case));
+                    let Some(fixture) = $open(name).await else { return };
+                    super::cases::$case(fixture.store.clone()).await;
+                    if let Some(cleanup) = fixture.cleanup {
+                        cleanup.await;
+                    }
+                }
+            )*
+        }
+    };
+}
