@@ -233,7 +233,7 @@ pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
 }
 
 /// Integers may come back as int32 from servers that narrow small values.
-fn get_int(doc: &Document, key: &str) -> Result<i64, StoreError> {
+pub(crate) fn get_int(doc: &Document, key: &str) -> Result<i64, StoreError> {
     match doc.get(key) {
         Some(Bson::Int64(v)) => Ok(*v),
         Some(Bson::Int32(v)) => Ok(i64::from(*v)),
@@ -318,13 +318,58 @@ fn decode_event(d: &Document) -> Result<EventRecord, StoreError> {
 }
 
 /// Randomised backoff so writers that collided do not collide again in lockstep.
-async fn contention_pause(attempt: u32) {
+pub(crate) async fn contention_pause(attempt: u32) {
     let cap_ms = 1u64 << attempt.min(5);
     let jitter = std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish()
         % (cap_ms * 1000 + 1);
     tokio::time::sleep(Duration::from_micros(jitter)).await;
+}
+
+/// Applies a pure `change` to the versioned document `key` of `collection`. The change is an
+/// arbitrary closure, so it cannot become an atomic update operator: read, apply, and write
+/// back only if nobody wrote in between (compare-and-swap on `version`), else start over from
+/// the newer document. `None` when there is no such document.
+pub(crate) async fn update_versioned<T: Clone + PartialEq>(
+    collection: &Collection<Document>,
+    key: &str,
+    what: &str,
+    decode: impl Fn(&Document) -> Result<T, StoreError>,
+    encode: impl Fn(&T, i64) -> Result<Document, StoreError>,
+    change: &(dyn Fn(&mut T) + Send + Sync),
+) -> Result<Option<T>, StoreError> {
+    for attempt in 0..MAX_UPDATE_ATTEMPTS {
+        let Some(current) = collection
+            .find_one(doc! { "_id": key })
+            .await
+            .map_err(classify)?
+        else {
+            return Ok(None);
+        };
+        let version = get_int(&current, "version")?;
+        let before = decode(&current)?;
+        let mut value = before.clone();
+        change(&mut value);
+        if value == before {
+            // Nothing changed (a duplicate event, say): the read was a consistent snapshot.
+            return Ok(Some(value));
+        }
+        let written = collection
+            .replace_one(
+                doc! { "_id": key, "version": version },
+                encode(&value, version + 1)?,
+            )
+            .await
+            .map_err(classify)?;
+        if written.matched_count == 1 {
+            return Ok(Some(value));
+        }
+        contention_pause(attempt).await;
+    }
+    Err(StoreError::Unavailable(format!(
+        "{what} {key}: still contended after {MAX_UPDATE_ATTEMPTS} attempts"
+    )))
 }
 
 #[async_trait]
@@ -359,43 +404,8 @@ impl CallStore for MongoStore {
     }
 
     async fn update(&self, id: CallId, change: CallChange<'_>) -> Result<Option<Call>, StoreError> {
-        // The change is an arbitrary closure, so it cannot become an atomic update operator:
-        // read, apply, and write back only if nobody wrote in between (compare-and-swap on
-        // `version`), else start over from the newer document.
         let key = id.to_string();
-        for attempt in 0..MAX_UPDATE_ATTEMPTS {
-            let Some(current) = self
-                .calls
-                .find_one(doc! { "_id": &key })
-                .await
-                .map_err(classify)?
-            else {
-                return Ok(None);
-            };
-            let version = get_int(&current, "version")?;
-            let before = decode_call(&current)?;
-            let mut call = before.clone();
-            change(&mut call);
-            if call == before {
-                // A duplicate event: the read was a consistent snapshot, nothing to write.
-                return Ok(Some(call));
-            }
-            let written = self
-                .calls
-                .replace_one(
-                    doc! { "_id": &key, "version": version },
-                    encode_call(&call, version + 1)?,
-                )
-                .await
-                .map_err(classify)?;
-            if written.matched_count == 1 {
-                return Ok(Some(call));
-            }
-            contention_pause(attempt).await;
-        }
-        Err(StoreError::Unavailable(format!(
-            "call {key}: still contended after {MAX_UPDATE_ATTEMPTS} attempts"
-        )))
+        update_versioned(&self.calls, &key, "call", decode_call, encode_call, change).await
     }
 
     async fn list(&self, query: &CallQuery) -> Result<Vec<Call>, StoreError> {

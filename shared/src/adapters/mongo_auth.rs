@@ -21,7 +21,9 @@
 //! revoked while its document exists, whether or not the TTL monitor (which runs about once a
 //! minute) has caught up with `until` yet: the token itself expires at `until` anyway.
 
-use super::mongo::{MongoStore, classify, collect, micros};
+use super::mongo::{
+    MongoStore, classify, collect, contention_pause, get_int, micros, update_versioned,
+};
 use crate::auth::ports::{
     AuditEntry, AuditLog, RateDecision, RateLimiter, Revocations, UserChange, UserStore,
 };
@@ -30,19 +32,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::user::User;
 use mongodb::bson::oid::ObjectId;
-use mongodb::bson::{Bson, Document, doc};
+use mongodb::bson::{Document, doc};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, IndexModel};
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 const USERS: &str = "users";
 const AUDIT: &str = "audit";
 const RATE_LIMITS: &str = "rate_limits";
 const REVOKED_SESSIONS: &str = "revoked_sessions";
-/// Optimistic retries before `update_user` gives up (each lost round means another writer of
-/// the same user succeeded).
-const MAX_UPDATE_ATTEMPTS: u32 = 64;
 /// Rounds of the rate-limit upsert: two first hits of a window may race on the insert, and the
 /// loser of that race simply counts again (real servers usually retry it themselves).
 const MAX_HIT_ATTEMPTS: u32 = 5;
@@ -53,15 +51,6 @@ const MAX_AUDIT_ENTRIES: usize = 1000;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
-}
-
-/// Integers may come back as int32 from servers that narrow small values.
-fn get_int(doc: &Document, key: &str) -> Result<i64, StoreError> {
-    match doc.get(key) {
-        Some(Bson::Int64(v)) => Ok(*v),
-        Some(Bson::Int32(v)) => Ok(i64::from(*v)),
-        other => Err(StoreError::Corrupt(format!("{key}: {other:?}"))),
-    }
 }
 
 fn date(t: DateTime<Utc>) -> mongodb::bson::DateTime {
@@ -80,16 +69,6 @@ fn encode_user(user: &User, version: i64) -> Result<Document, StoreError> {
 fn decode_user(d: &Document) -> Result<User, StoreError> {
     let body = d.get_document("user").map_err(corrupt)?;
     mongodb::bson::from_document(body.clone()).map_err(corrupt)
-}
-
-/// Randomised backoff so writers that collided do not collide again in lockstep.
-async fn contention_pause(attempt: u32) {
-    let cap_ms = 1u64 << attempt.min(5);
-    let jitter = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish()
-        % (cap_ms * 1000 + 1);
-    tokio::time::sleep(Duration::from_micros(jitter)).await;
 }
 
 impl MongoStore {
@@ -182,42 +161,20 @@ impl UserStore for MongoStore {
         id: &str,
         change: UserChange<'_>,
     ) -> Result<Option<User>, StoreError> {
-        // The change is an arbitrary closure: read, apply, and write back only if nobody wrote
-        // in between (compare-and-swap on `version`), else start over from the newer document.
-        for attempt in 0..MAX_UPDATE_ATTEMPTS {
-            let Some(current) = self
-                .users()
-                .find_one(doc! { "_id": id })
-                .await
-                .map_err(classify)?
-            else {
-                return Ok(None);
-            };
-            let version = get_int(&current, "version")?;
-            let before = decode_user(&current)?;
-            let mut user = before.clone();
-            change(&mut user);
-            if user == before {
-                return Ok(Some(user));
-            }
-            // The id is the key: a change cannot move the document.
-            user.id = before.id.clone();
-            let written = self
-                .users()
-                .replace_one(
-                    doc! { "_id": id, "version": version },
-                    encode_user(&user, version + 1)?,
-                )
-                .await
-                .map_err(classify)?;
-            if written.matched_count == 1 {
-                return Ok(Some(user));
-            }
-            contention_pause(attempt).await;
-        }
-        Err(StoreError::Unavailable(format!(
-            "user {id}: still contended after {MAX_UPDATE_ATTEMPTS} attempts"
-        )))
+        // The id is the key: a change cannot move the document.
+        let keep_id = move |user: &mut User| {
+            change(user);
+            user.id = id.to_string();
+        };
+        update_versioned(
+            &self.users(),
+            id,
+            "user",
+            decode_user,
+            encode_user,
+            &keep_id,
+        )
+        .await
     }
 }
 
