@@ -30,12 +30,15 @@ else
     ensure_arm64_target
 fi
 
-bins=()
-for f in "${FUNCTIONS[@]}"; do bins+=(--bin "$f"); done
+# `-p`: features are unified over the packages a cargo run selects, so the functions are built
+# by themselves, without the local stack's SQLite store (`sam build`'s `--bin` gets the same from
+# the workspace's default-members).
+packages=()
+for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
 
 say "cargo lambda build --release $arch_flag (${FUNCTIONS[*]})"
 started=$(date +%s)
-cargo lambda build --release "$arch_flag" --output-format zip "${bins[@]}"
+cargo lambda build --release "$arch_flag" --output-format zip "${packages[@]}"
 say "built in $(( $(date +%s) - started )) s"
 
 python3 - "$CARGO_TARGET_DIR/lambda" "${FUNCTIONS[@]}" <<'PY'

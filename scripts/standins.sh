@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local stand-ins for the cloud services the production adapters talk to:
-#   - moto_server  (SQS)      -> AWS_ENDPOINT_URL_SQS
+#   - moto_server  (SQS, Secrets Manager) -> AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SECRETS_MANAGER
 #   - nx-27017     (MongoDB)  -> MONGODB_URI
 #
 # Usage:
@@ -125,6 +125,7 @@ start() {
     cat >"$ENV_FILE" <<EOF
 export MONGODB_URI=mongodb://127.0.0.1:$mongo_port/?directConnection=true
 export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$moto_port
+export AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:$moto_port
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1

@@ -2,9 +2,12 @@
 //! bench in `target/release`) is started the way Lambda starts it, against a fake Runtime API on
 //! loopback; it is ready when it asks that API for its first event
 //! (`GET /2018-06-01/runtime/invocation/next`). The configuration is a deployment's minus the
-//! network: the embedded SQLite file instead of MongoDB (`DATA_DIR`, no `MONGODB_URI`), no
-//! Secrets Manager names, dummy AWS credentials for the webhook's SQS client (which does no I/O
-//! until it sends). Peak RSS is the kernel's high-water mark (`VmHWM`) at that moment.
+//! network: `MONGODB_URI` names a loopback port where nothing listens (the store connects and
+//! checks its indexes on the first operation, not at start, so the start never waits for it;
+//! the driver's background monitor is refused at once), no Secrets Manager names, no
+//! `ADMIN_EMAIL` (the auth function's first-admin check is a read), dummy AWS credentials for
+//! the webhook's SQS client (which does no I/O until it sends). Peak RSS is the kernel's
+//! high-water mark (`VmHWM`) at that moment.
 
 use crate::zips::FUNCTIONS;
 use crate::{Row, ms, percentile};
@@ -37,7 +40,7 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 }
 
 /// Starts `binary` once and times it to its first `/next` request.
-fn start_once(binary: &Path, function: &str, data_dir: &Path) -> Result<Start, String> {
+fn start_once(binary: &Path, function: &str, scratch: &Path) -> Result<Start, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -46,7 +49,13 @@ fn start_once(binary: &Path, function: &str, data_dir: &Path) -> Result<Start, S
             .verifying_key()
             .to_bytes(),
     );
-    let stderr_path = data_dir.join("stderr.log");
+    let stderr_path = scratch.join("stderr.log");
+    let nowhere = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let mongodb_uri = format!(
+        "mongodb://{}/?directConnection=true",
+        nowhere.local_addr().map_err(|e| e.to_string())?
+    );
+    drop(nowhere);
     let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
     let mut command = Command::new(binary);
     command
@@ -67,7 +76,7 @@ fn start_once(binary: &Path, function: &str, data_dir: &Path) -> Result<Start, S
             "bench-secret-bench-secret-bench-secret00",
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("DATA_DIR", data_dir)
+        .env("MONGODB_URI", &mongodb_uri)
         .env("SESSION_SECRET", "bench-session-secret-0123456789abcdef")
         .env("TELNYX_PUBLIC_KEY", public_key)
         .env("TELNYX_API_KEY", "KEY_BENCH_0123456789")

@@ -12,7 +12,12 @@ pub type Route = (String, String);
 
 /// The workspace root (this crate lives one level below it).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Cargo sets the variable at run time too; prefer it, because the compile-time value is
+    // stale when a shared target directory reuses this crate built from another checkout.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("deploy-check sits inside the workspace")
         .to_path_buf()

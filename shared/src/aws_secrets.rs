@@ -111,52 +111,149 @@ pub use self::secrets_manager::SecretsManager;
 mod secrets_manager {
     use super::SecretSource;
     use async_trait::async_trait;
-    use aws_config::BehaviorVersion;
-    use aws_config::timeout::TimeoutConfig;
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    use std::time::Duration;
+    use aws_credential_types::Credentials;
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_sigv4::sign::v4;
+    use std::time::{Duration, SystemTime};
 
-    /// Secrets Manager, with the region, credentials and endpoint (`AWS_ENDPOINT_URL`,
-    /// `AWS_ENDPOINT_URL_SECRETS_MANAGER`) of the environment.
+    const TARGET: &str = "secretsmanager.GetSecretValue";
+    const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+    /// Secrets Manager's `GetSecretValue`, signed with SigV4 by the execution role's credentials.
+    ///
+    /// Lambda hands a function its role's credentials in the environment (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and its region in `AWS_REGION`, so the SDK's
+    /// credential chain (profiles, SSO, IMDS, …) would be dead weight here. The endpoint follows
+    /// the SDK's variables (`AWS_ENDPOINT_URL_SECRETS_MANAGER`, then `AWS_ENDPOINT_URL`), which
+    /// is how the rehearsal and the tests point it at a local stand-in.
     pub struct SecretsManager {
-        client: aws_sdk_secretsmanager::Client,
+        http: reqwest::Client,
+        endpoint: String,
+        region: String,
+        credentials: Credentials,
     }
 
     impl SecretsManager {
-        pub async fn from_env() -> Self {
-            let http = aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .build_https();
-            let config = aws_config::defaults(BehaviorVersion::latest())
-                .http_client(http)
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(1))
-                        .operation_timeout(Duration::from_secs(5))
-                        .build(),
-                )
-                .load()
-                .await;
-            Self {
-                client: aws_sdk_secretsmanager::Client::new(&config),
-            }
+        pub fn from_env() -> Result<Self, String> {
+            Self::from_lookup(&|name| std::env::var(name).ok())
+        }
+
+        /// Errors name the missing variable, never a credential.
+        pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+            let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+            let require = |name: &str| get(name).ok_or_else(|| format!("{name} is not set"));
+            let region = get("AWS_REGION")
+                .or_else(|| get("AWS_DEFAULT_REGION"))
+                .ok_or("AWS_REGION is not set")?;
+            let credentials = Credentials::new(
+                require("AWS_ACCESS_KEY_ID")?,
+                require("AWS_SECRET_ACCESS_KEY")?,
+                get("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            );
+            let endpoint = get("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+                .or_else(|| get("AWS_ENDPOINT_URL"))
+                .unwrap_or_else(|| format!("https://secretsmanager.{region}.amazonaws.com"));
+            let http = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))?;
+            Ok(Self {
+                http,
+                endpoint: format!("{}/", endpoint.trim_end_matches('/')),
+                region,
+                credentials,
+            })
+        }
+
+        fn signed_request(&self, body: Vec<u8>) -> Result<reqwest::Request, String> {
+            let mut request = http::Request::post(&self.endpoint)
+                .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
+                .header("x-amz-target", TARGET)
+                .body(body)
+                .map_err(|e| format!("endpoint {}: {e}", self.endpoint))?;
+            let identity = self.credentials.clone().into();
+            let params = v4::SigningParams::builder()
+                .identity(&identity)
+                .region(&self.region)
+                .name("secretsmanager")
+                .time(SystemTime::now())
+                .settings(SigningSettings::default())
+                .build()
+                .map_err(|e| format!("signing: {e}"))?
+                .into();
+            let headers = request
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+            let signable = SignableRequest::new(
+                request.method().as_str(),
+                request.uri().to_string(),
+                headers,
+                SignableBody::Bytes(request.body()),
+            )
+            .map_err(|e| format!("signing: {e}"))?;
+            let (instructions, _) = sign(signable, &params)
+                .map_err(|e| format!("signing: {e}"))?
+                .into_parts();
+            instructions.apply_to_request_http1x(&mut request);
+            reqwest::Request::try_from(request).map_err(|e| format!("request: {e}"))
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "SecretString")]
+        secret_string: Option<String>,
+    }
+
+    /// The AWS JSON protocol's error body: `__type` is the code, sometimes prefixed with a
+    /// namespace (`com.amazonaws.secretsmanager#ResourceNotFoundException`).
+    #[derive(serde::Deserialize)]
+    struct Failure {
+        #[serde(rename = "__type")]
+        kind: Option<String>,
+        #[serde(alias = "Message")]
+        message: Option<String>,
+    }
+
+    pub(super) fn describe_failure(status: u16, body: &[u8]) -> String {
+        let Ok(failure) = serde_json::from_slice::<Failure>(body) else {
+            return format!("HTTP {status}");
+        };
+        let kind = failure
+            .kind
+            .as_deref()
+            .map(|k| k.rsplit('#').next().unwrap_or(k).to_string())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        match failure.message {
+            Some(message) if !message.is_empty() => format!("{kind}: {message}"),
+            _ => kind,
         }
     }
 
     #[async_trait]
     impl SecretSource for SecretsManager {
         async fn secret_string(&self, id: &str) -> Result<String, String> {
-            let answer = self
-                .client
-                .get_secret_value()
-                .secret_id(id)
-                .send()
-                .await
-                .map_err(|e| {
-                    // The SDK's Display is just "service error"; the code says which.
-                    let e = aws_sdk_secretsmanager::error::DisplayErrorContext(e);
-                    e.to_string()
-                })?;
+            let body = serde_json::to_vec(&serde_json::json!({ "SecretId": id }))
+                .map_err(|e| e.to_string())?;
+            let request = self.signed_request(body)?;
+            let response = self.http.execute(request).await.map_err(|e| {
+                // reqwest's Display stops at "error sending request"; the cause says why.
+                match std::error::Error::source(&e) {
+                    Some(cause) => format!("{e}: {cause}"),
+                    None => e.to_string(),
+                }
+            })?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(describe_failure(status.as_u16(), &body));
+            }
+            let answer: Answer = serde_json::from_slice(&body)
+                .map_err(|e| format!("unreadable GetSecretValue answer: {e}"))?;
             answer.secret_string.ok_or_else(|| {
                 "the secret has no string value (binary secrets are not used)".into()
             })

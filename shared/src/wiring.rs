@@ -42,8 +42,8 @@ impl Wiring {
         }
     }
 
-    /// MongoDB when `MONGODB_URI` is set, else the embedded SQLite file under `DATA_DIR`
-    /// (a single-machine set-up such as `cargo lambda watch`).
+    /// MongoDB when `MONGODB_URI` is set, else the embedded SQLite file under `DATA_DIR` in
+    /// builds with the `sqlite` feature (the local stack, tests); the Lambda builds have none.
     pub async fn store(&self) -> Result<Arc<dyn Store>, WiringError> {
         if self.config.mongodb_uri.is_some() {
             return self.mongo_store().await;
@@ -78,9 +78,10 @@ impl Wiring {
         ))
     }
 
-    /// The process's MongoDB store (clones share its pool). The first call builds the client and
-    /// creates the indexes, so a cold start that cannot reach the database fails instead of
-    /// serving without the call_control_id uniqueness the processor relies on.
+    /// The process's MongoDB store (clones share its pool). Building it does no I/O beyond a
+    /// `mongodb+srv://` URI's SRV lookup: the connection and the index check
+    /// ([`MongoStore::ready`](crate::adapters::mongo::MongoStore::ready)) wait for the first
+    /// operation, so a cold start stays off the network.
     #[cfg(feature = "mongodb")]
     pub async fn mongo(&self) -> Result<crate::adapters::mongo::MongoStore, WiringError> {
         let uri = self
@@ -91,17 +92,12 @@ impl Wiring {
         let store = self
             .mongo
             .get_or_try_init(|| async {
-                let store = crate::adapters::mongo::MongoStore::connect(
+                crate::adapters::mongo::MongoStore::connect(
                     uri.expose(),
                     &self.config.mongodb_database,
                 )
                 .await
-                .map_err(|e| WiringError::Adapter(format!("MongoDB client: {e}")))?;
-                store
-                    .ensure_indexes()
-                    .await
-                    .map_err(|e| WiringError::Adapter(format!("MongoDB indexes: {e}")))?;
-                Ok::<_, WiringError>(store)
+                .map_err(|e| WiringError::Adapter(format!("MongoDB client: {e}")))
             })
             .await?;
         Ok(store.clone())
@@ -243,7 +239,8 @@ impl Wiring {
         }
         #[cfg(feature = "aws-secrets")]
         {
-            let source = crate::aws_secrets::SecretsManager::from_env().await;
+            let source = crate::aws_secrets::SecretsManager::from_env()
+                .map_err(|e| WiringError::Adapter(format!("Secrets Manager: {e}")))?;
             let config = crate::aws_secrets::config_with_secrets(&lookup, &source)
                 .await
                 .map_err(|e| WiringError::Adapter(e.to_string()))?;

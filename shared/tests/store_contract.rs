@@ -602,6 +602,67 @@ mod mongo_backend {
         );
     }
 
+    /// A cold start opens the store without touching the server; the first operation creates
+    /// the indexes (so the very first writes already meet the uniqueness they rely on) and
+    /// records them, and later processes only read that record.
+    #[tokio::test]
+    async fn indexes_are_made_by_the_first_operation_and_only_checked_after() {
+        let Some(uri) = common::standin("MONGODB_URI", "mongo_backend::lazy_indexes") else {
+            return;
+        };
+        let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
+        let name = common::unique("lazy");
+        let db = client.database(&name);
+        let first = MongoStore::from_client(&client, &name);
+        assert!(
+            db.list_collection_names().await.unwrap().is_empty(),
+            "opening the store wrote to the database"
+        );
+
+        // The first operations of a process are the racy ones: run them at once.
+        let calls: Vec<Call> = (0..2).map(|i| call_at(t0() + Span::seconds(i))).collect();
+        let (a, b) = tokio::join!(first.insert(&calls[0]), first.insert(&calls[1]));
+        a.unwrap();
+        b.unwrap();
+        first
+            .update(calls[0].id, &|c: &mut Call| c.telnyx = Some(leg("v3:lazy")))
+            .await
+            .unwrap();
+        let stolen = first
+            .update(calls[1].id, &|c: &mut Call| c.telnyx = Some(leg("v3:lazy")))
+            .await;
+        assert!(
+            matches!(stolen, Err(StoreError::Duplicate(_))),
+            "the unique index exists before the first write: {stolen:?}"
+        );
+        let marker = db
+            .collection::<Document>("meta")
+            .find_one(doc! { "_id": "indexes" })
+            .await
+            .unwrap()
+            .expect("the index set is recorded");
+        assert!(marker.get("version").is_some(), "{marker:?}");
+
+        // A later cold start trusts the record: an index dropped behind its back stays dropped
+        // (which is how we can tell it did not run the creations again). Names are the
+        // server's (the stand-in names indexes its own way).
+        let events = db.collection::<Document>("events");
+        let before = events.list_index_names().await.unwrap();
+        let victim = before.iter().find(|n| *n != "_id_").unwrap().clone();
+        events.drop_index(&victim).await.unwrap();
+        let later = MongoStore::from_client(&client, &name);
+        assert_eq!(
+            later.get(calls[0].id).await.unwrap().unwrap().id,
+            calls[0].id
+        );
+        let names = events.list_index_names().await.unwrap();
+        assert_eq!(names.len(), before.len() - 1, "{names:?}");
+        // `ensure_indexes` (what a bumped index version triggers) puts it back.
+        later.ensure_indexes().await.unwrap();
+        let names = events.list_index_names().await.unwrap();
+        assert_eq!(names.len(), before.len(), "{names:?}");
+    }
+
     #[tokio::test]
     async fn documents_follow_the_documented_schema() {
         let Some(uri) = common::standin("MONGODB_URI", "mongo_backend::schema") else {

@@ -68,11 +68,18 @@ use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, IndexModel};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-const CALLS: &str = "calls";
+pub(crate) const CALLS: &str = "calls";
 const EVENTS: &str = "events";
 const COMMANDS: &str = "commands";
+/// One document, `{_id: "indexes", version}`: which index set this database already has.
+const META: &str = "meta";
+/// Bump when `ensure_indexes` changes, so the next cold start of each function creates the new
+/// set once.
+const INDEX_VERSION: i64 = 1;
 const DUPLICATE_KEY: i32 = 11000;
 /// Optimistic retries before `update` gives up. Each lost round means another writer of the
 /// same call succeeded, so this bounds the wait under a burst of events for one call without
@@ -106,17 +113,16 @@ impl Default for MongoOptions {
 /// Cheap to clone: clones share the driver's connection pool. Build one per process.
 #[derive(Clone)]
 pub struct MongoStore {
-    pub(crate) calls: Collection<Document>,
-    events: Collection<Document>,
-    commands: Collection<Document>,
-    /// Contacts, settings (see `mongo_data`).
     pub(crate) db: mongodb::Database,
+    /// Set once the indexes are known to exist ([`MongoStore::ready`]); shared by clones.
+    indexed: Arc<AtomicBool>,
 }
 
 impl MongoStore {
     /// Builds the client with [`MongoOptions::default`]. Does not wait for the server (only a
     /// `mongodb+srv://` URI's SRV lookup happens here), so a cold start is not delayed and an
-    /// outage surfaces on the first operation as `Unavailable`.
+    /// outage surfaces on the first operation as `Unavailable`. Indexes too wait for the first
+    /// operation ([`MongoStore::ready`]).
     pub async fn connect(uri: &str, database: &str) -> Result<Self, StoreError> {
         Self::connect_with(uri, database, MongoOptions::default()).await
     }
@@ -142,23 +148,56 @@ impl MongoStore {
 
     /// Shares an existing client (and its pool) with other users of the same process.
     pub fn from_client(client: &Client, database: &str) -> Self {
-        let db = client.database(database);
         Self {
-            calls: db.collection(CALLS),
-            events: db.collection(EVENTS),
-            commands: db.collection(COMMANDS),
-            db,
+            db: client.database(database),
+            indexed: Default::default(),
         }
     }
 
-    /// Creates the indexes (idempotent: the server ignores an identical existing index). Run it
-    /// at deploy time or on a cold start; a missing index is a slow query, not a wrong answer,
-    /// except for the call_control_id uniqueness it enforces.
+    /// A collection, once the indexes exist: every operation goes through here, so no write
+    /// can precede the uniqueness constraints (call_control_id, e-mail, phone) it relies on.
+    pub(crate) async fn collection(&self, name: &str) -> Result<Collection<Document>, StoreError> {
+        self.ready().await?;
+        Ok(self.db.collection(name))
+    }
+
+    pub(crate) async fn calls(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(CALLS).await
+    }
+
+    /// Makes sure the indexes exist, once per process: the first operation reads the `meta`
+    /// marker (one round trip) and creates the indexes only when it names an older set, i.e.
+    /// once per database and index version, not on every cold start of every function. Kept off
+    /// `connect` so a cold start does no I/O. Concurrent first operations each check (the work
+    /// is idempotent) rather than queue behind one another: during an outage every one of them
+    /// fails after one server-selection timeout, and the next operation tries again.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        if self.indexed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let marker = self
+            .db
+            .collection::<Document>(META)
+            .find_one(doc! { "_id": "indexes" })
+            .await
+            .map_err(classify)?;
+        let version = marker.as_ref().and_then(|d| get_int(d, "version").ok());
+        if version.is_none_or(|v| v < INDEX_VERSION) {
+            self.ensure_indexes().await?;
+        }
+        self.indexed.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Creates the indexes (idempotent: the server ignores an identical existing index) and
+    /// records [`INDEX_VERSION`] in the marker [`MongoStore::ready`] reads. Uses the collections
+    /// directly: it runs inside `ready`.
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
         self.ensure_data_indexes().await?;
         self.ensure_auth_indexes().await?;
+        let calls = self.db.collection::<Document>(CALLS);
         let unique_sparse = IndexOptions::builder().unique(true).sparse(true).build();
-        self.calls
+        calls
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "call_control_id": 1 })
@@ -167,7 +206,7 @@ impl MongoStore {
             )
             .await
             .map_err(classify)?;
-        self.calls
+        calls
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "started_at_us": -1, "id": -1 })
@@ -175,7 +214,8 @@ impl MongoStore {
             )
             .await
             .map_err(classify)?;
-        self.events
+        self.db
+            .collection::<Document>(EVENTS)
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "call_id": 1, "occurred_at_us": 1 })
@@ -183,12 +223,22 @@ impl MongoStore {
             )
             .await
             .map_err(classify)?;
-        self.commands
+        self.db
+            .collection::<Document>(COMMANDS)
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "call_id": 1, "at_us": 1 })
                     .build(),
             )
+            .await
+            .map_err(classify)?;
+        self.db
+            .collection::<Document>(META)
+            .update_one(
+                doc! { "_id": "indexes" },
+                doc! { "$max": { "version": INDEX_VERSION } },
+            )
+            .upsert(true)
             .await
             .map_err(classify)?;
         Ok(())
@@ -375,7 +425,8 @@ pub(crate) async fn update_versioned<T: Clone + PartialEq>(
 #[async_trait]
 impl CallStore for MongoStore {
     async fn insert(&self, call: &Call) -> Result<(), StoreError> {
-        self.calls
+        self.calls()
+            .await?
             .insert_one(encode_call(call, 1)?)
             .await
             .map_err(classify)?;
@@ -384,7 +435,8 @@ impl CallStore for MongoStore {
 
     async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError> {
         let found = self
-            .calls
+            .calls()
+            .await?
             .find_one(doc! { "_id": id.to_string() })
             .await
             .map_err(classify)?;
@@ -396,7 +448,8 @@ impl CallStore for MongoStore {
         call_control_id: &str,
     ) -> Result<Option<Call>, StoreError> {
         let found = self
-            .calls
+            .calls()
+            .await?
             .find_one(doc! { "call_control_id": call_control_id })
             .await
             .map_err(classify)?;
@@ -405,7 +458,15 @@ impl CallStore for MongoStore {
 
     async fn update(&self, id: CallId, change: CallChange<'_>) -> Result<Option<Call>, StoreError> {
         let key = id.to_string();
-        update_versioned(&self.calls, &key, "call", decode_call, encode_call, change).await
+        update_versioned(
+            &self.calls().await?,
+            &key,
+            "call",
+            decode_call,
+            encode_call,
+            change,
+        )
+        .await
     }
 
     async fn list(&self, query: &CallQuery) -> Result<Vec<Call>, StoreError> {
@@ -421,7 +482,8 @@ impl CallStore for MongoStore {
             None => doc! {},
         };
         let cursor = self
-            .calls
+            .calls()
+            .await?
             .find(filter)
             .sort(doc! { "started_at_us": -1, "id": -1 })
             .limit(limit)
@@ -434,15 +496,15 @@ impl CallStore for MongoStore {
 #[async_trait]
 impl EventLog for MongoStore {
     async fn record(&self, event: &EventRecord) -> Result<Recorded, StoreError> {
-        match self
-            .events
+        let events = self.collection(EVENTS).await?;
+        match events
             .insert_one(encode_event(event))
             .await
             .map_err(classify)
         {
             Ok(_) => Ok(Recorded::New),
             Err(StoreError::Duplicate(_)) => {
-                self.events
+                events
                     .update_one(
                         doc! { "_id": &event.event_id },
                         doc! { "$inc": { "deliveries": 1_i64 } },
@@ -457,7 +519,8 @@ impl EventLog for MongoStore {
 
     async fn events_for_call(&self, id: CallId) -> Result<Vec<EventRecord>, StoreError> {
         let cursor = self
-            .events
+            .collection(EVENTS)
+            .await?
             .find(doc! { "call_id": id.to_string() })
             .sort(doc! { "occurred_at_us": 1, "_id": 1 })
             .await
@@ -471,7 +534,8 @@ impl CommandLog for MongoStore {
     async fn record_command(&self, command: &CommandRecord) -> Result<(), StoreError> {
         let body =
             mongodb::bson::to_document(command).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.commands
+        self.collection(COMMANDS)
+            .await?
             .insert_one(doc! {
                 "_id": ObjectId::new(),
                 "call_id": command.call_id.to_string(),
@@ -485,7 +549,8 @@ impl CommandLog for MongoStore {
 
     async fn commands_for_call(&self, id: CallId) -> Result<Vec<CommandRecord>, StoreError> {
         let cursor = self
-            .commands
+            .collection(COMMANDS)
+            .await?
             .find(doc! { "call_id": id.to_string() })
             .sort(doc! { "at_us": 1, "_id": 1 })
             .await

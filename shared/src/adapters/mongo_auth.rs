@@ -72,25 +72,26 @@ fn decode_user(d: &Document) -> Result<User, StoreError> {
 }
 
 impl MongoStore {
-    fn users(&self) -> Collection<Document> {
-        self.db.collection(USERS)
+    async fn users(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(USERS).await
     }
 
-    fn audit(&self) -> Collection<Document> {
-        self.db.collection(AUDIT)
+    async fn audit(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(AUDIT).await
     }
 
-    fn rate_limits(&self) -> Collection<Document> {
-        self.db.collection(RATE_LIMITS)
+    async fn rate_limits(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(RATE_LIMITS).await
     }
 
-    fn revoked_sessions(&self) -> Collection<Document> {
-        self.db.collection(REVOKED_SESSIONS)
+    async fn revoked_sessions(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(REVOKED_SESSIONS).await
     }
 
     /// Indexes for sign-in; part of `ensure_indexes` (idempotent like the rest).
     pub async fn ensure_auth_indexes(&self) -> Result<(), StoreError> {
-        self.users()
+        self.db
+            .collection::<Document>(USERS)
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "email": 1 })
@@ -99,13 +100,22 @@ impl MongoStore {
             )
             .await
             .map_err(classify)?;
-        self.audit()
+        self.db
+            .collection::<Document>(AUDIT)
             .create_index(IndexModel::builder().keys(doc! { "at_us": -1 }).build())
             .await
             .map_err(classify)?;
         for (collection, field, after) in [
-            (self.rate_limits(), "expires_at", WINDOW_GRACE),
-            (self.revoked_sessions(), "until", Duration::ZERO),
+            (
+                self.db.collection::<Document>(RATE_LIMITS),
+                "expires_at",
+                WINDOW_GRACE,
+            ),
+            (
+                self.db.collection::<Document>(REVOKED_SESSIONS),
+                "until",
+                Duration::ZERO,
+            ),
         ] {
             collection
                 .create_index(
@@ -121,7 +131,12 @@ impl MongoStore {
     }
 
     async fn one_user(&self, filter: Document) -> Result<Option<User>, StoreError> {
-        let found = self.users().find_one(filter).await.map_err(classify)?;
+        let found = self
+            .users()
+            .await?
+            .find_one(filter)
+            .await
+            .map_err(classify)?;
         found.as_ref().map(decode_user).transpose()
     }
 }
@@ -129,7 +144,7 @@ impl MongoStore {
 #[async_trait]
 impl UserStore for MongoStore {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        match self.users().insert_one(encode_user(user, 1)?).await {
+        match self.users().await?.insert_one(encode_user(user, 1)?).await {
             Ok(_) => Ok(()),
             Err(e) => Err(match classify(e) {
                 StoreError::Duplicate(_) => StoreError::Duplicate(format!("user {}", user.email)),
@@ -149,6 +164,7 @@ impl UserStore for MongoStore {
     async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         let cursor = self
             .users()
+            .await?
             .find(doc! {})
             .sort(doc! { "email": 1 })
             .await
@@ -167,7 +183,7 @@ impl UserStore for MongoStore {
             user.id = id.to_string();
         };
         update_versioned(
-            &self.users(),
+            &self.users().await?,
             id,
             "user",
             decode_user,
@@ -182,6 +198,7 @@ impl UserStore for MongoStore {
 impl AuditLog for MongoStore {
     async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.audit()
+            .await?
             .insert_one(doc! {
                 "_id": ObjectId::new(),
                 "at_us": micros(entry.at),
@@ -196,6 +213,7 @@ impl AuditLog for MongoStore {
         let limit = limit.clamp(1, MAX_AUDIT_ENTRIES) as i64;
         let cursor = self
             .audit()
+            .await?
             .find(doc! {})
             .sort(doc! { "at_us": -1, "_id": -1 })
             .limit(limit)
@@ -243,6 +261,7 @@ impl RateLimiter for MongoStore {
         for attempt in 0..MAX_HIT_ATTEMPTS {
             let counted = self
                 .rate_limits()
+                .await?
                 .find_one_and_update(doc! { "_id": &id }, update.clone())
                 .upsert(true)
                 .return_document(ReturnDocument::After)
@@ -277,6 +296,7 @@ impl Revocations for MongoStore {
     async fn revoke(&self, token_id: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
         // `$max`: revoking again never shortens how long the revocation is kept.
         self.revoked_sessions()
+            .await?
             .update_one(
                 doc! { "_id": token_id },
                 doc! { "$max": { "until": date(until) } },
@@ -291,6 +311,7 @@ impl Revocations for MongoStore {
         // Present means revoked, even past `until` while the TTL monitor has not run yet.
         let found = self
             .revoked_sessions()
+            .await?
             .find_one(doc! { "_id": token_id })
             .projection(doc! { "_id": 1 })
             .await

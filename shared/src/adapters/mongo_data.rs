@@ -93,18 +93,19 @@ fn decode_contact(d: &Document) -> Result<Contact, StoreError> {
 }
 
 impl MongoStore {
-    fn contacts(&self) -> Collection<Document> {
-        self.db.collection(CONTACTS)
+    async fn contacts(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(CONTACTS).await
     }
 
-    fn settings_collection(&self) -> Collection<Document> {
-        self.db.collection(SETTINGS)
+    async fn settings_collection(&self) -> Result<Collection<Document>, StoreError> {
+        self.collection(SETTINGS).await
     }
 
     /// Indexes for the data features; part of `ensure_indexes`.
     pub async fn ensure_data_indexes(&self) -> Result<(), StoreError> {
         let unique = IndexOptions::builder().unique(true).build();
-        self.contacts()
+        self.db
+            .collection::<Document>(CONTACTS)
             .create_index(
                 IndexModel::builder()
                     .keys(doc! { "phone": 1 })
@@ -117,7 +118,8 @@ impl MongoStore {
             doc! { "name_key": 1 },
             doc! { "favorite": 1, "name_key": 1 },
         ] {
-            self.contacts()
+            self.db
+                .collection::<Document>(CONTACTS)
                 .create_index(IndexModel::builder().keys(keys).build())
                 .await
                 .map_err(classify)?;
@@ -129,7 +131,8 @@ impl MongoStore {
             doc! { "facts.contact_id": 1, "started_at_us": -1 },
             doc! { "facts.placed_by": 1, "started_at_us": -1 },
         ] {
-            self.calls
+            self.db
+                .collection::<Document>(super::mongo::CALLS)
                 .create_index(IndexModel::builder().keys(keys).build())
                 .await
                 .map_err(classify)?;
@@ -138,12 +141,20 @@ impl MongoStore {
     }
 
     async fn one_contact(&self, filter: Document) -> Result<Option<Contact>, StoreError> {
-        let found = self.contacts().find_one(filter).await.map_err(classify)?;
+        let found = self
+            .contacts()
+            .await?
+            .find_one(filter)
+            .await
+            .map_err(classify)?;
         found.as_ref().map(decode_contact).transpose()
     }
 
     async fn holder_of(&self, phone: &str) -> String {
-        self.contacts()
+        let Ok(contacts) = self.contacts().await else {
+            return String::new();
+        };
+        contacts
             .find_one(doc! { "phone": phone })
             .await
             .ok()
@@ -192,6 +203,7 @@ impl MongoStore {
         if let Some(s) = &filter.search {
             let named = collect(
                 self.contacts()
+                    .await?
                     .find(doc! { "name_key": { "$regex": literal(&s.text) } })
                     .limit(NAME_MATCHES)
                     .await
@@ -248,7 +260,14 @@ impl MongoStore {
             } },
             doc! { "$sort": { "_id": 1 } },
         ];
-        let rows = collect(self.calls.aggregate(pipeline).await.map_err(classify)?).await?;
+        let rows = collect(
+            self.calls()
+                .await?
+                .aggregate(pipeline)
+                .await
+                .map_err(classify)?,
+        )
+        .await?;
         rows.iter()
             .map(|d| {
                 let n = |k: &str| -> Result<i64, StoreError> {
@@ -307,7 +326,8 @@ impl CallHistory for MongoStore {
             };
         }
         let found = self
-            .calls
+            .calls()
+            .await?
             .find(query)
             .sort(doc! { "started_at_us": -1, "id": -1 })
             .limit(limit.clamp(1, 1000) as i64)
@@ -350,12 +370,14 @@ impl CallHistory for MongoStore {
             }
             let filter = doc! { "$or": or };
             let count = self
-                .calls
+                .calls()
+                .await?
                 .count_documents(filter.clone())
                 .await
                 .map_err(classify)?;
             let latest = self
-                .calls
+                .calls()
+                .await?
                 .find_one(filter)
                 .sort(doc! { "started_at_us": -1 })
                 .await
@@ -379,7 +401,12 @@ impl CallHistory for MongoStore {
 #[async_trait]
 impl ContactStore for MongoStore {
     async fn create_contact(&self, contact: &Contact) -> Result<(), StoreError> {
-        match self.contacts().insert_one(encode_contact(contact)?).await {
+        match self
+            .contacts()
+            .await?
+            .insert_one(encode_contact(contact)?)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => Err(self.write_error(e, contact.phone.as_str()).await),
         }
@@ -396,6 +423,7 @@ impl ContactStore for MongoStore {
     async fn replace_contact(&self, contact: &Contact) -> Result<bool, StoreError> {
         match self
             .contacts()
+            .await?
             .replace_one(doc! { "_id": &contact.id }, encode_contact(contact)?)
             .await
         {
@@ -407,6 +435,7 @@ impl ContactStore for MongoStore {
     async fn delete_contact(&self, id: &str) -> Result<bool, StoreError> {
         let r = self
             .contacts()
+            .await?
             .delete_one(doc! { "_id": id })
             .await
             .map_err(classify)?;
@@ -441,6 +470,7 @@ impl ContactStore for MongoStore {
         };
         let found = self
             .contacts()
+            .await?
             .find(filter)
             .sort(doc! { "name_key": 1, "_id": 1 })
             .limit(query.limit.clamp(1, 1000) as i64)
@@ -458,6 +488,7 @@ impl ContactStore for MongoStore {
     ) -> Result<ImportCounts, StoreError> {
         let mut session = self
             .contacts()
+            .await?
             .client()
             .start_session()
             .await
@@ -468,6 +499,7 @@ impl ContactStore for MongoStore {
             for row in rows {
                 let existing = self
                     .contacts()
+                    .await?
                     .find_one(doc! { "phone": row.phone.as_str() })
                     .session(&mut session)
                     .await
@@ -476,6 +508,7 @@ impl ContactStore for MongoStore {
                     Some(mut c) => {
                         if c.merge_import(row, now) {
                             self.contacts()
+                                .await?
                                 .replace_one(doc! { "_id": &c.id }, encode_contact(&c)?)
                                 .session(&mut session)
                                 .await
@@ -488,6 +521,7 @@ impl ContactStore for MongoStore {
                     None => {
                         let c = Contact::new(CallId::new_at(now).to_string(), row.clone(), now);
                         self.contacts()
+                            .await?
                             .insert_one(encode_contact(&c)?)
                             .session(&mut session)
                             .await
@@ -517,6 +551,7 @@ impl SettingsStore for MongoStore {
     async fn load_settings(&self) -> Result<Settings, StoreError> {
         let found = self
             .settings_collection()
+            .await?
             .find_one(doc! { "_id": "team" })
             .await
             .map_err(classify)?;
@@ -532,6 +567,7 @@ impl SettingsStore for MongoStore {
     async fn save_settings(&self, settings: &Settings) -> Result<(), StoreError> {
         let body = mongodb::bson::to_document(settings).map_err(corrupt)?;
         self.settings_collection()
+            .await?
             .replace_one(
                 doc! { "_id": "team" },
                 doc! { "_id": "team", "settings": body },
