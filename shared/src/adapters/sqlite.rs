@@ -87,6 +87,8 @@ impl SqliteStore {
             .map_err(unavailable)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
+        // Room for every statement the store caches (rusqlite keeps 16 by default).
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
         super::sqlite_data::migrate(&conn)?;
         super::sqlite_auth::migrate(&conn)?;
@@ -180,22 +182,29 @@ impl CallStore for SqliteStore {
             .lock()
             .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
         let tx = guard.transaction().map_err(unavailable)?;
+        // Cached statements: the processor runs this for every event, and preparing costs as
+        // much as running it.
         let doc: Option<String> = tx
-            .query_row("SELECT doc FROM calls WHERE id = ?1", [&id_text], |r| {
-                r.get(0)
-            })
-            .optional()
+            .prepare_cached("SELECT doc FROM calls WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([&id_text], |r| r.get(0)).optional())
             .map_err(unavailable)?;
         let Some(doc) = doc else {
             return Ok(None);
         };
         let mut call = decode_call(&doc)?;
         change(&mut call);
+        let changed = encode_call(&call)?;
+        if changed == doc {
+            // A redelivered or already-superseded event: nothing to write (no version bump,
+            // so a poller's ETag stays valid), and the read-only transaction rolls back.
+            return Ok(Some(call));
+        }
+        let doc = changed;
         let ccid = call.telnyx.as_ref().map(|t| t.call_control_id.clone());
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE calls SET doc = ?2, call_control_id = ?3, version = version + 1 WHERE id = ?1",
-            params![id_text, encode_call(&call)?, ccid],
         )
+        .and_then(|mut stmt| stmt.execute(params![id_text, doc, ccid]))
         .map_err(|e| match e {
             // The only constraint an update can break: another call holds this call_control_id.
             rusqlite::Error::SqliteFailure(f, _)
@@ -257,12 +266,16 @@ impl EventLog for SqliteStore {
     async fn record(&self, event: &EventRecord) -> Result<Recorded, StoreError> {
         let e = event.clone();
         self.run(move |conn| {
-            let deliveries: i64 = conn
-                .query_row(
+            let mut stmt = conn
+                .prepare_cached(
                     "INSERT INTO events (event_id, event_type, call_id, call_control_id, occurred_at_us, received_at_us, attempt, deliveries, raw)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
                      ON CONFLICT (event_id) DO UPDATE SET deliveries = deliveries + 1
                      RETURNING deliveries",
+                )
+                .map_err(unavailable)?;
+            let deliveries: i64 = stmt
+                .query_row(
                     params![
                         e.event_id,
                         e.event_type,
@@ -415,6 +428,45 @@ mod tests {
         }
         let back = store.get(c.id).await.unwrap().unwrap();
         assert_eq!(back.dtmf_received.len(), 50);
+    }
+
+    #[tokio::test]
+    async fn a_change_that_changes_nothing_writes_nothing() {
+        let store = SqliteStore::in_memory().unwrap();
+        let c = call(Utc::now());
+        store.insert(&c).await.unwrap();
+        let event = CallEvent {
+            event_id: "dtmf-once".into(),
+            occurred_at: Utc::now(),
+            kind: CallEventKind::DtmfReceived { digit: "5".into() },
+        };
+        let version = |store: SqliteStore, id: CallId| async move {
+            store
+                .run(move |conn| {
+                    conn.query_row(
+                        "SELECT version FROM calls WHERE id = ?1",
+                        [id.to_string()],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .map_err(unavailable)
+                })
+                .await
+                .unwrap()
+        };
+        for _ in 0..3 {
+            let applied = store
+                .update(c.id, &|call: &mut Call| call.apply(&event))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(applied.dtmf_received.len(), 1, "the event counts once");
+        }
+        // One real change, then two redeliveries that left the row as it was.
+        assert_eq!(version(store.clone(), c.id).await, 2);
+        assert_eq!(
+            store.get(c.id).await.unwrap().unwrap().dtmf_received.len(),
+            1
+        );
     }
 
     #[tokio::test]

@@ -96,23 +96,25 @@ fn backfill_facts(conn: &Connection) -> Result<(), StoreError> {
 /// Writes the derived columns of one call. Called wherever the call document is written.
 pub(crate) fn store_facts(conn: &Connection, call: &Call) -> Result<(), StoreError> {
     let f = CallFacts::of(call);
-    conn.execute(
-        "UPDATE calls SET from_number = ?2, to_number = ?3, contact_id = ?4, class = ?5,
-            outcome = ?6, talk_secs = ?7, ring_secs = ?8, digits = ?9, placed_by = ?10
-            WHERE id = ?1",
-        params![
-            call.id.to_string(),
-            call.from.as_str(),
-            call.to.as_str(),
-            call.contact_id,
-            f.class.as_str(),
-            f.outcome.map(|o| o.as_str()),
-            f.talk_secs,
-            f.ring_secs,
-            format!("{} {}", call.to.digits(), call.from.digits()),
-            call.placed_by,
-        ],
-    )
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE calls SET from_number = ?2, to_number = ?3, contact_id = ?4, class = ?5,
+                outcome = ?6, talk_secs = ?7, ring_secs = ?8, digits = ?9, placed_by = ?10
+                WHERE id = ?1",
+        )
+        .map_err(unavailable)?;
+    stmt.execute(params![
+        call.id.to_string(),
+        call.from.as_str(),
+        call.to.as_str(),
+        call.contact_id,
+        f.class.as_str(),
+        f.outcome.map(|o| o.as_str()),
+        f.talk_secs,
+        f.ring_secs,
+        format!("{} {}", call.to.digits(), call.from.digits()),
+        call.placed_by,
+    ])
     .map_err(unavailable)?;
     Ok(())
 }
