@@ -48,6 +48,11 @@
 //! Index: `{call_id: 1, at_us: 1}`. A command is appended once per attempt, never updated: the
 //! timeline shows retries as they happened.
 //!
+//! ## `meta` — one document, `{_id: "indexes", version: int64}`
+//!
+//! The index set this database has (`INDEX_VERSION`). The first operation of each process reads
+//! it and creates the indexes only when it is missing or older ([`MongoStore::ready`]).
+//!
 //! Why this shape: ids are strings because both Atlas and the local stand-in sort them
 //! correctly (the stand-in mis-sorts integer `_id`); times used for sorting and cursors are
 //! integer microseconds because BSON datetimes stop at milliseconds and the cursor must match
@@ -190,7 +195,7 @@ impl MongoStore {
     }
 
     /// Creates the indexes (idempotent: the server ignores an identical existing index) and
-    /// records [`INDEX_VERSION`] in the marker [`MongoStore::ready`] reads. Uses the collections
+    /// records `INDEX_VERSION` in the marker [`MongoStore::ready`] reads. Uses the collections
     /// directly: it runs inside `ready`.
     pub async fn ensure_indexes(&self) -> Result<(), StoreError> {
         self.ensure_data_indexes().await?;
