@@ -70,6 +70,30 @@ pub fn path_id() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Content types for a JSON route: mostly `application/json`, sometimes another JSON type
+/// (a parameter, a `+json` suffix), none, or one that is not JSON. [`is_json_type`] says which
+/// the router must accept.
+pub fn content_type() -> impl Strategy<Value = Option<&'static str>> {
+    prop_oneof![
+        8 => Just(Some("application/json")),
+        1 => prop::sample::select(vec![
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            "application/problem+json",
+        ])
+        .prop_map(Some),
+        1 => Just(None),
+        1 => prop::sample::select(vec![
+            "text/plain",
+            "text/csv",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ])
+        .prop_map(Some),
+    ]
+}
+
 pub fn is_json_type(ct: Option<&str>) -> bool {
     ct.is_some_and(|ct| {
         let essence = ct.split(';').next().unwrap_or_default().trim();

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use shared::ports::CallStore;
 use std::sync::Arc;
 use testkit::edge::{
-    bodies, check, encode, is_json_type, junk, path_id, problem, request, runtime,
+    bodies, check, content_type, encode, is_json_type, junk, path_id, problem, request, runtime,
 };
 use testkit::{FixedClock, memory_store, send, telnyx_client};
 
@@ -272,15 +272,6 @@ fn annotation() -> impl Strategy<Value = Value> {
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
     bodies(annotation)
-}
-
-fn content_type() -> impl Strategy<Value = Option<&'static str>> {
-    prop_oneof![
-        8 => Just(Some("application/json")),
-        1 => Just(Some("application/merge-patch+json")),
-        1 => Just(None),
-        1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""]).prop_map(Some),
-    ]
 }
 
 /// Any annotation body on a stored call: the annotated call, or 400/415 with a problem.

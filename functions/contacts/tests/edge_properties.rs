@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use shared::ports::SystemClock;
 use std::sync::Arc;
 use testkit::edge::{
-    bodies, check, encode, is_json_type, junk, path_id, problem, request, runtime,
+    bodies, check, content_type, encode, is_json_type, junk, path_id, problem, request, runtime,
 };
 use testkit::{memory_store, send};
 
@@ -135,16 +135,6 @@ fn contact_body() -> impl Strategy<Value = Value> {
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
     bodies(contact_body)
-}
-
-fn content_type() -> impl Strategy<Value = Option<&'static str>> {
-    prop_oneof![
-        8 => Just(Some("application/json")),
-        1 => Just(Some("application/json; charset=utf-8")),
-        1 => Just(None),
-        1 => prop::sample::select(vec!["text/plain", "text/csv", "application/x-www-form-urlencoded", ""])
-            .prop_map(Some),
-    ]
 }
 
 /// Unpadded base64url, as the API writes cursors.

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use shared::ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
-use testkit::edge::{check, is_json_type, path_id, problem, runtime};
+use testkit::edge::{check, content_type, is_json_type, path_id, problem, runtime};
 use testkit::{emulator, eventually, memory_store, send, telnyx_client};
 
 const CONTROLS: &[&str] = &[
@@ -129,16 +129,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         }),
         1 => "\\PC{0,40}".prop_map(String::into_bytes),
         1 => prop::collection::vec(any::<u8>(), 0..80),
-    ]
-}
-
-fn content_type() -> impl Strategy<Value = Option<&'static str>> {
-    prop_oneof![
-        8 => Just(Some("application/json")),
-        1 => Just(Some("application/json; charset=utf-8")),
-        1 => Just(None),
-        1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""])
-            .prop_map(Some),
     ]
 }
 

@@ -12,22 +12,8 @@ use axum::http::Method;
 use common::fixture;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use testkit::edge::{check, encode, is_json_type, problem, request, runtime};
+use testkit::edge::{check, content_type, encode, is_json_type, junk, problem, request, runtime};
 use testkit::send;
-
-fn junk() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "\\PC{0,12}".prop_map(Value::from),
-        Just(json!([])),
-        Just(json!({})),
-    ]
-}
 
 fn phone() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -184,15 +170,6 @@ fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
         }),
         1 => "\\PC{0,40}".prop_map(String::into_bytes),
         1 => prop::collection::vec(any::<u8>(), 0..80),
-    ]
-}
-
-fn content_type() -> impl Strategy<Value = Option<&'static str>> {
-    prop_oneof![
-        8 => Just(Some("application/json")),
-        1 => Just(Some("application/json; charset=utf-8")),
-        1 => Just(None),
-        1 => prop::sample::select(vec!["text/plain", "application/x-www-form-urlencoded", ""]).prop_map(Some),
     ]
 }
 
