@@ -26,7 +26,15 @@ pub struct Wiring {
     /// One client (and pool) per process, however many ports are asked for.
     #[cfg(feature = "mongodb")]
     mongo: tokio::sync::OnceCell<crate::adapters::mongo::MongoStore>,
+    /// Likewise one connection to the embedded file.
+    #[cfg(feature = "sqlite")]
+    embedded: std::sync::OnceLock<crate::adapters::sqlite::SqliteStore>,
 }
+
+/// What each store adapter implements: every port, so one of them serves a whole process (see
+/// [`Wiring::backend`]) and each port is that store seen through a narrower trait.
+trait Backing: Store + DataStore + crate::auth::ports::AuthStore {}
+impl<T: Store + DataStore + crate::auth::ports::AuthStore> Backing for T {}
 
 impl Wiring {
     pub fn from_env() -> Result<Self, WiringError> {
@@ -39,43 +47,46 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             #[cfg(feature = "mongodb")]
             mongo: tokio::sync::OnceCell::new(),
+            #[cfg(feature = "sqlite")]
+            embedded: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The store behind calls, the event log and the command log.
+    pub async fn store(&self) -> Result<Arc<dyn Store>, WiringError> {
+        Ok(self.backend().await?)
     }
 
     /// MongoDB when `MONGODB_URI` is set, else the embedded SQLite file under `DATA_DIR` in
-    /// builds with the `sqlite` feature (the local stack, tests); the Lambda builds have none.
-    pub async fn store(&self) -> Result<Arc<dyn Store>, WiringError> {
+    /// builds with the `sqlite` feature; the Lambda builds have none. Every port is served by
+    /// this one choice, and by one client or connection per process.
+    async fn backend(&self) -> Result<Arc<dyn Backing>, WiringError> {
         if self.config.mongodb_uri.is_some() {
-            return self.mongo_store().await;
+            #[cfg(feature = "mongodb")]
+            return Ok(Arc::new(self.mongo().await?));
+            #[cfg(not(feature = "mongodb"))]
+            return Err(WiringError::Adapter(
+                "MONGODB_URI is set but this build was compiled without the mongodb feature".into(),
+            ));
         }
-        self.embedded_store()
-    }
-
-    #[cfg(feature = "sqlite")]
-    fn embedded_store(&self) -> Result<Arc<dyn Store>, WiringError> {
-        let path = self.config.data_dir.join("dialer.sqlite3");
-        let store = crate::adapters::sqlite::SqliteStore::open(&path)
-            .map_err(|e| WiringError::Adapter(format!("embedded store {}: {e}", path.display())))?;
-        Ok(Arc::new(store))
-    }
-
-    #[cfg(not(feature = "sqlite"))]
-    fn embedded_store(&self) -> Result<Arc<dyn Store>, WiringError> {
+        #[cfg(feature = "sqlite")]
+        return Ok(Arc::new(self.embedded()?));
+        #[cfg(not(feature = "sqlite"))]
         Err(WiringError::Adapter(
             "MONGODB_URI is not set and this build has no embedded store".into(),
         ))
     }
 
-    #[cfg(feature = "mongodb")]
-    async fn mongo_store(&self) -> Result<Arc<dyn Store>, WiringError> {
-        Ok(Arc::new(self.mongo().await?))
-    }
-
-    #[cfg(not(feature = "mongodb"))]
-    async fn mongo_store(&self) -> Result<Arc<dyn Store>, WiringError> {
-        Err(WiringError::Adapter(
-            "MONGODB_URI is set but this build was compiled without the mongodb feature".into(),
-        ))
+    /// The process's connection to the embedded file, opened (and migrated) once.
+    #[cfg(feature = "sqlite")]
+    fn embedded(&self) -> Result<crate::adapters::sqlite::SqliteStore, WiringError> {
+        if let Some(store) = self.embedded.get() {
+            return Ok(store.clone());
+        }
+        let path = self.config.data_dir.join("dialer.sqlite3");
+        let opened = crate::adapters::sqlite::SqliteStore::open(&path)
+            .map_err(|e| WiringError::Adapter(format!("embedded store {}: {e}", path.display())))?;
+        Ok(self.embedded.get_or_init(|| opened).clone())
     }
 
     /// The process's MongoDB store (clones share its pool). Building it does no I/O beyond a
@@ -154,37 +165,7 @@ impl<T> DataStore for T where
 impl Wiring {
     /// The store behind contacts, history, statistics and settings.
     pub async fn data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
-        if self.config.mongodb_uri.is_some() {
-            return self.mongo_data_store().await;
-        }
-        self.embedded_data_store()
-    }
-
-    #[cfg(feature = "mongodb")]
-    async fn mongo_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
-        Ok(Arc::new(self.mongo().await?))
-    }
-
-    #[cfg(not(feature = "mongodb"))]
-    async fn mongo_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
-        Err(WiringError::Adapter(
-            "MONGODB_URI is set but this build was compiled without the mongodb feature".into(),
-        ))
-    }
-
-    #[cfg(feature = "sqlite")]
-    fn embedded_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
-        let path = self.config.data_dir.join("dialer.sqlite3");
-        let store = crate::adapters::sqlite::SqliteStore::open(&path)
-            .map_err(|e| WiringError::Adapter(format!("embedded store {}: {e}", path.display())))?;
-        Ok(Arc::new(store))
-    }
-
-    #[cfg(not(feature = "sqlite"))]
-    fn embedded_data_store(&self) -> Result<Arc<dyn DataStore>, WiringError> {
-        Err(WiringError::Adapter(
-            "MONGODB_URI is not set and this build has no embedded store".into(),
-        ))
+        Ok(self.backend().await?)
     }
 
     /// In AWS the Telnyx key comes from Secrets Manager through the environment and is
@@ -192,11 +173,7 @@ impl Wiring {
     pub fn secrets(&self) -> Result<Arc<dyn crate::ports::SecretStore>, WiringError> {
         #[cfg(feature = "sqlite")]
         if self.config.mongodb_uri.is_none() {
-            let path = self.config.data_dir.join("dialer.sqlite3");
-            let store = crate::adapters::sqlite::SqliteStore::open(&path).map_err(|e| {
-                WiringError::Adapter(format!("embedded store {}: {e}", path.display()))
-            })?;
-            return Ok(Arc::new(store));
+            return Ok(Arc::new(self.embedded()?));
         }
         Ok(Arc::new(crate::secrets::DeploymentSecrets {
             telnyx_api_key: self.config.telnyx_api_key.clone(),
@@ -263,21 +240,7 @@ pub const SESSION_LIFETIME_HOURS: i64 = 12;
 impl Wiring {
     /// The store behind users, the audit trail, rate-limit counters and revoked sessions.
     pub async fn auth_store(&self) -> Result<Arc<dyn crate::auth::ports::AuthStore>, WiringError> {
-        #[cfg(feature = "mongodb")]
-        if self.config.mongodb_uri.is_some() {
-            return Ok(Arc::new(self.mongo().await?));
-        }
-        #[cfg(feature = "sqlite")]
-        if self.config.mongodb_uri.is_none() {
-            let path = self.config.data_dir.join("dialer.sqlite3");
-            let store = crate::adapters::sqlite::SqliteStore::open(&path).map_err(|e| {
-                WiringError::Adapter(format!("embedded store {}: {e}", path.display()))
-            })?;
-            return Ok(Arc::new(store));
-        }
-        Err(WiringError::Adapter(
-            "this build has no store for users (enable the mongodb or sqlite feature)".into(),
-        ))
+        Ok(self.backend().await?)
     }
 
     /// Signs and checks session tokens with `SESSION_SECRET`. A deployment without one cannot
