@@ -8,8 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{CallId, TelnyxLeg};
 use emulator::{ChaosConfig, EmulatorConfig, Scenario, Step};
 use local::{DemoAccounts, EventPump, Stack};
+use ports::{CallFilter, CallHistory, CallStore, EventLog};
 use serde_json::{Value, json};
-use shared::ports::{CallFilter, CallHistory, CallStore, EventLog};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -38,12 +38,12 @@ struct Local {
 impl Local {
     async fn start(emulator: EmulatorConfig, ring_timeout_secs: u32) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let config = shared::Config {
+        let config = wiring::Config {
             data_dir: dir.path().to_path_buf(),
             // The per-user burst limit guards against scripts; this one is on purpose.
             dial_rate_per_minute: 1_000_000,
             ring_timeout_secs,
-            ..shared::Config::default()
+            ..wiring::Config::default()
         };
         let settings = local::Settings {
             host: "127.0.0.1".into(),
@@ -158,7 +158,7 @@ fn envelope(event_type: &str, id: &str, leg: &TelnyxLeg, call: CallId, started: 
         "call_control_id": leg.call_control_id,
         "call_leg_id": leg.call_leg_id,
         "call_session_id": leg.call_session_id,
-        "client_state": shared::telnyx::client_state::encode(call),
+        "client_state": telnyx::client_state::encode(call),
         "connection_id": emulator::DEFAULT_CONNECTION_ID,
         "calling_party_type": "pstn",
         "direction": "outgoing",
@@ -640,7 +640,7 @@ pub fn chaos_load() -> Row {
             match leg
                 .client_state
                 .as_deref()
-                .and_then(shared::telnyx::client_state::decode)
+                .and_then(telnyx::client_state::decode)
                 .filter(|id| ours.contains(id))
             {
                 Some(id) => *legs_per_call.entry(id).or_default() += 1,

@@ -9,10 +9,10 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
 use ed25519_dalek::{Signer, SigningKey};
-use shared::adapters::sqlite::SqliteStore;
-use shared::ports::{CallStore, QueuedEvent, SystemClock};
+use ports::{CallStore, QueuedEvent, SystemClock};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use store_sqlite::SqliteStore;
 use tower::ServiceExt;
 
 const SEED: [u8; 32] = [7; 32];
@@ -27,7 +27,7 @@ pub fn webhook_body(i: usize, call_id: CallId) -> String {
             "occurred_at": "2026-11-24T09:00:30.000000Z",
             "payload": {"call_control_id": "v3:bench", "call_leg_id": "876b7aec-8f0b-11f0-a6b2-02420a1f0b69",
                 "call_session_id": "876b6c5a-8f0b-11f0-9f1e-02420a1f0b69",
-                "client_state": shared::telnyx::client_state::encode(call_id),
+                "client_state": telnyx::client_state::encode(call_id),
                 "connection_id": "1700000000000000001", "from": "+13125550201", "to": "+12125550100",
                 "hangup_cause": "normal_clearing", "hangup_source": "caller", "sip_hangup_cause": "200",
                 "start_time": "2026-11-24T09:00:00.000000Z", "end_time": "2026-11-24T09:00:30.000000Z",
@@ -54,7 +54,7 @@ fn signed_request(key: &SigningKey, body: &str) -> Request<Body> {
 fn webhook_router(queue: Arc<testkit::CollectingQueue>) -> axum::Router {
     let key = SigningKey::from_bytes(&SEED);
     webhook::router(webhook::WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(
+        verifier: telnyx::WebhookVerifier::from_base64(
             &STANDARD.encode(key.verifying_key().to_bytes()),
         ),
         queue,

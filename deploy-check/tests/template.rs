@@ -12,7 +12,7 @@ fn template() -> Template {
     Template::load(&workspace_root().join("template.yaml")).expect("template.yaml parses")
 }
 
-fn owned(routes: &[shared::auth::Route]) -> BTreeSet<Route> {
+fn owned(routes: &[edge::auth::Route]) -> BTreeSet<Route> {
     routes
         .iter()
         .map(|r| (r.method.to_string(), r.path.to_string()))

@@ -7,45 +7,41 @@
 //! the Lambda event source mapping (`scripts/run-standins.sh` does this against local stand-ins).
 
 use axum::Router;
+use edge::auth::{Route, protect};
 use emulator::{Emulator, EmulatorConfig};
-use shared::Config;
-use shared::adapters::memory_queue::{InProcessQueue, QueueOptions};
-use shared::adapters::mongo::MongoStore;
-use shared::adapters::sqlite::SqliteStore;
-use shared::adapters::sqs::SqsQueue;
-use shared::adapters::sqs_poller::{PollerOptions, SqsPoller};
-use shared::auth::ports::AuthStore;
-use shared::auth::{AuthLayerState, Passwords, Route, TokenSigner, protect};
-use shared::config::Secret;
-use shared::ports::SecretStore;
-use shared::ports::{EventQueue, SharedClock, SystemClock};
-use shared::telnyx::WebhookVerifier;
-use shared::telnyx::configured::{ConfiguredTelnyx, TelnyxDefaults};
-use shared::telnyx::numbers::CachedInventory;
-use shared::telnyx::probe::EmulatorProbe;
+use ports::{EventQueue, Secret, SecretStore};
+use queue::memory::{InProcessQueue, QueueOptions};
+use queue::sqs::SqsQueue;
+use queue::sqs_poller::{PollerOptions, SqsPoller};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
+use wiring::{Config, Wiring};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("{0}")]
-    Config(#[from] shared::config::ConfigError),
+    Config(#[from] wiring::config::ConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
         source: std::io::Error,
     },
     #[error("embedded store: {0}")]
-    Store(#[from] shared::ports::StoreError),
+    Store(#[from] ports::StoreError),
     #[error("emulator: {0}")]
     Emulator(String),
     #[error("event pipeline: {0}")]
     Pipeline(String),
     #[error("sign-in: {0}")]
     Accounts(String),
+    #[error(transparent)]
+    Wiring(#[from] wiring::WiringError),
+    #[error(transparent)]
+    Auth(#[from] auth::StartError),
 }
 
 /// Where and how to run; read from the environment by [`Settings::from_env`].
@@ -65,7 +61,7 @@ impl Settings {
         let port = |name: &'static str, default: u16| -> Result<u16, StartError> {
             match std::env::var(name) {
                 Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|_| {
-                    StartError::Config(shared::config::ConfigError {
+                    StartError::Config(wiring::config::ConfigError {
                         name,
                         problem: format!("must be a port number, got {v:?}"),
                     })
@@ -146,7 +142,7 @@ impl DemoAccounts {
                     .map(|p| p.expose().to_string())
             })
             .unwrap_or_default();
-        let bootstrap = |e: shared::ApiError| StartError::Accounts(e.to_string());
+        let bootstrap = |e: edge::ApiError| StartError::Accounts(e.to_string());
         if auth
             .bootstrap_admin(&self.admin_email, &admin_password)
             .await
@@ -189,175 +185,37 @@ impl Stack {
             .await
             .map_err(|e| StartError::Emulator(e.to_string()))?;
 
-        let config = &settings.config;
-        let store = SqliteStore::open(&config.data_dir.join("dialer.sqlite3"))?;
-        let clock: SharedClock = Arc::new(SystemClock);
-        let calls = Arc::new(store.clone());
-        let rehearsal = Rehearsal::from_config(config).await?;
-        // Calls, their events and commands, and beside them contacts, history, statistics and
-        // settings: MongoDB in a rehearsal, else the embedded file. Secrets stay in the file
-        // (in AWS they come from Secrets Manager).
-        let (pipeline, data): (
-            Arc<dyn shared::wiring::Store>,
-            Arc<dyn shared::wiring::DataStore>,
-        ) = match &rehearsal {
-            Some(r) => (Arc::new(r.store.clone()), Arc::new(r.store.clone())),
-            None => (calls.clone(), calls.clone()),
-        };
-        // Every Telnyx request follows the key and connection saved through /api/settings; the
-        // emulator's own are the defaults.
-        let telnyx = Arc::new(ConfiguredTelnyx::new(
-            TelnyxDefaults {
-                api_base: emulator.base_url(),
-                api_key: Secret::new(emulator.config().api_key.clone()),
-                connection_id: emulator.config().connection_id.clone(),
-                webhook_url: Some(webhook_url.clone()),
-            },
-            data.clone(),
-            Arc::new(store.clone()),
-        ));
-        let numbers = Arc::new(CachedInventory::new(
-            telnyx.clone(),
-            std::time::Duration::from_secs(30),
-        ));
-        // Users, sessions and the audit trail live beside the rest of the team's data.
-        let users: Arc<dyn AuthStore> = match &rehearsal {
-            Some(r) => Arc::new(r.store.clone()),
-            None => calls.clone(),
-        };
-        let signer = session_signer(config, &store).await?;
-        let auth_state = auth::AuthState {
-            store: users.clone(),
-            signer: signer.clone(),
-            passwords: Passwords::recommended(),
-            clock: clock.clone(),
-        };
-        let accounts = DemoAccounts::from_config(config);
-        accounts.create(&auth_state, config).await?;
-
-        let processor = processor::Processor {
-            calls: pipeline.clone(),
-            events: pipeline.clone(),
-            clock: clock.clone(),
-        };
+        let store = SqliteStore::open(&settings.config.data_dir.join("dialer.sqlite3"))?;
+        let config = local_config(&settings.config, &emulator, webhook_url, &store).await?;
+        let rehearsal = Rehearsal::from_config(&config).await?;
+        let accounts = DemoAccounts::from_config(&config);
+        // The same wiring the Lambdas are built from, with the embedded file handed in: it serves
+        // every port (MongoDB does in a rehearsal) and keeps the secrets.
+        let wiring = Wiring::new(config).with_embedded(Arc::new(store.clone()));
+        let processor = processor::Processor::build(&wiring).await?;
         let (queue, events) = EventPump::start(rehearsal, processor);
-        let commander = shared::commands::Commander {
-            telnyx: telnyx.clone(),
-            log: pipeline.clone(),
-            clock: clock.clone(),
-        };
+        let wiring = wiring.with_queue(queue);
+        let auth = auth::AuthState::build(&wiring).await?;
+        accounts.create(&auth, &wiring.config).await?;
 
         let api = Router::new()
-            .merge(dial::router(dial::DialState {
-                calls: pipeline.clone(),
-                telnyx: telnyx.clone(),
-                commander: commander.clone(),
-                clock: clock.clone(),
-                default_country: config.default_country.clone(),
-                ring_timeout_secs: config.ring_timeout_secs,
-                call_time_limit_secs: config.call_time_limit_secs,
-                policy: dial::DialPolicy {
-                    owned_numbers: numbers.clone(),
-                    extra_countries: config.allowed_countries.clone(),
-                    settings: data.clone(),
-                    contacts: data.clone(),
-                    history: data.clone(),
-                    limiter: users.clone(),
-                    audit: users.clone(),
-                    rate_per_minute: config.dial_rate_per_minute,
-                },
-            }))
-            .merge(contacts::router(contacts::ContactsState {
-                contacts: data.clone(),
-                history: data.clone(),
-                clock: clock.clone(),
-                default_country: config.default_country.clone(),
-                import_max_bytes: contacts::ContactsState::IMPORT_MAX_BYTES,
-                import_max_rows: contacts::ContactsState::IMPORT_MAX_ROWS,
-            }))
-            .merge(calls::router(
-                calls::HistoryState {
-                    calls: data.clone(),
-                    history: data.clone(),
-                    contacts: data.clone(),
-                    clock: clock.clone(),
-                    default_country: config.default_country.clone(),
-                },
-                calls::DetailState {
-                    calls: pipeline.clone(),
-                    contacts: data.clone(),
-                    events: pipeline.clone(),
-                    commands: pipeline.clone(),
-                    telnyx: telnyx.clone(),
-                    clock: clock.clone(),
-                },
-            ))
-            .merge(settings_fn::router(settings_fn::SettingsState {
-                settings: data.clone(),
-                secrets: calls.clone(),
-                numbers: numbers.clone(),
-                probe: Arc::new(EmulatorProbe::new(&emulator.root_url())),
-                webhook_url: Some(webhook_url.clone()),
-                deployment_public_key: emulator.public_key_base64(),
-                deployment_connection_id: emulator.config().connection_id.clone(),
-                default_country: config.default_country.clone(),
-                probe_deadline: std::time::Duration::from_secs(5),
-                deployment_managed_secrets: false,
-                audit: users.clone(),
-            }))
-            .merge(hangup::router(hangup::HangupState {
-                calls: pipeline.clone(),
-                contacts: data.clone(),
-                commander: commander.clone(),
-                clock: clock.clone(),
-            }))
-            .merge(controls::router(controls::ControlsState {
-                calls: pipeline.clone(),
-                commander: commander.clone(),
-                clock: clock.clone(),
-                settings: data.clone(),
-                contacts: data.clone(),
-                default_hold_music_url: if config.hold_music_url.is_empty() {
-                    emulator.hold_music_url()
-                } else {
-                    config.hold_music_url.clone()
-                },
-            }))
-            .merge(call_status::router(call_status::StatusState {
-                calls: pipeline.clone(),
-                contacts: data.clone(),
-                clock: clock.clone(),
-            }))
-            .merge(webhook::router(webhook::WebhookState {
-                verifier: WebhookVerifier::from_base64(&emulator.public_key_base64()),
-                queue,
-                clock: clock.clone(),
-            }))
-            .merge(auth::router(auth_state));
+            .merge(dial::app(&wiring).await?)
+            .merge(hangup::app(&wiring).await?)
+            .merge(call_status::app(&wiring).await?)
+            .merge(controls::app(&wiring).await?)
+            .merge(contacts::app(&wiring).await?)
+            .merge(calls::app(&wiring).await?)
+            .merge(settings_fn::app(&wiring).await?)
+            .merge(webhook::app(&wiring).await?)
+            .merge(auth::router(auth));
         // The same access table the Lambdas use: every route of every function.
-        let access = AuthLayerState::new(signer, users.clone(), users, clock.clone(), &routes());
-        let api = protect(api, access);
-
+        let api = protect(api, wiring.access(&routes()).await?);
         let frontend = settings
             .frontend_dir
             .join("index.html")
             .is_file()
             .then(|| settings.frontend_dir.clone());
-        let app = match &frontend {
-            // API paths keep problem-JSON answers; everything else is the static site.
-            Some(dir) => api
-                .nest("/api", Router::new().fallback(shared::http::not_found))
-                .method_not_allowed_fallback(shared::http::method_not_allowed)
-                .fallback_service(
-                    ServeDir::new(dir)
-                        .append_index_html_on_directories(true)
-                        .not_found_service(ServeFile::new(dir.join("404.html"))),
-                )
-                .layer(axum::middleware::from_fn(site_headers)),
-            None => shared::http::finish(api),
-        };
-        let app = app.layer(axum::middleware::from_fn(forwarded_for_peer));
-
+        let app = with_site(api, frontend.as_deref());
         let server = tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app).await {
@@ -382,6 +240,23 @@ impl Stack {
     }
 }
 
+/// API paths keep problem-JSON answers; everything else is the static site, when it is built.
+fn with_site(api: Router, frontend: Option<&std::path::Path>) -> Router {
+    let app = match frontend {
+        Some(dir) => api
+            .nest("/api", Router::new().fallback(edge::http::not_found))
+            .method_not_allowed_fallback(edge::http::method_not_allowed)
+            .fallback_service(
+                ServeDir::new(dir)
+                    .append_index_html_on_directories(true)
+                    .not_found_service(ServeFile::new(dir.join("404.html"))),
+            )
+            .layer(axum::middleware::from_fn(site_headers)),
+        None => edge::http::finish(api),
+    };
+    app.layer(axum::middleware::from_fn(forwarded_for_peer))
+}
+
 /// Every route of every function, with who may call it.
 pub fn routes() -> Vec<Route> {
     [
@@ -400,33 +275,48 @@ pub fn routes() -> Vec<Route> {
     .collect()
 }
 
+/// The configuration the functions are built from on one machine: the emulator stands in for
+/// Telnyx (its key, connection, public key and hold music are the defaults; keys and
+/// connections saved through /api/settings still win), and the session key is kept in the file.
+async fn local_config(
+    config: &Config,
+    emulator: &Emulator,
+    webhook_url: String,
+    store: &SqliteStore,
+) -> Result<Config, StartError> {
+    let mut config = config.clone();
+    config.telnyx_api_base = emulator.base_url();
+    config.telnyx_api_key = Secret::new(emulator.config().api_key.clone());
+    config.telnyx_connection_id = emulator.config().connection_id.clone();
+    config.telnyx_public_key = emulator.public_key_base64();
+    config.webhook_url = Some(webhook_url);
+    if config.hold_music_url.is_empty() {
+        config.hold_music_url = emulator.hold_music_url();
+    }
+    config.session_secret = Some(session_secret(&config, store).await?);
+    Ok(config)
+}
+
 /// The key that signs sessions: `SESSION_SECRET` when set, else one generated on the first start
 /// and kept in the embedded file, so signing in survives a restart.
-async fn session_signer(config: &Config, store: &SqliteStore) -> Result<TokenSigner, StartError> {
+async fn session_secret(config: &Config, store: &SqliteStore) -> Result<Secret, StartError> {
     const NAME: &str = "session_secret";
-    let secret = match &config.session_secret {
-        Some(s) => s.clone(),
-        None => match store.secret(NAME).await? {
-            Some(s) => s,
-            None => {
-                let generated = Secret::new(format!(
-                    "{}{}",
-                    uuid::Uuid::new_v4().simple(),
-                    uuid::Uuid::new_v4().simple()
-                ));
-                store
-                    .put_secret(NAME, Some(&generated))
-                    .await
-                    .map_err(|e| StartError::Accounts(e.to_string()))?;
-                generated
-            }
-        },
-    };
-    TokenSigner::new(
-        secret,
-        chrono::Duration::hours(shared::wiring::SESSION_LIFETIME_HOURS),
-    )
-    .map_err(|e| StartError::Accounts(e.into()))
+    if let Some(s) = &config.session_secret {
+        return Ok(s.clone());
+    }
+    if let Some(s) = store.secret(NAME).await? {
+        return Ok(s);
+    }
+    let generated = Secret::new(format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    store
+        .put_secret(NAME, Some(&generated))
+        .await
+        .map_err(|e| StartError::Accounts(e.to_string()))?;
+    Ok(generated)
 }
 
 /// No proxy stands in front of the local server: the socket's peer is the caller, whatever a
@@ -478,9 +368,8 @@ async fn site_headers(
     res
 }
 
-/// The cloud adapters of a rehearsal.
+/// The queue of a rehearsal (its MongoDB store comes through the wiring, like a Lambda's).
 struct Rehearsal {
-    store: MongoStore,
     queue: SqsQueue,
 }
 
@@ -490,15 +379,9 @@ impl Rehearsal {
     async fn from_config(config: &Config) -> Result<Option<Self>, StartError> {
         match (&config.mongodb_uri, &config.events_queue_url) {
             (None, None) => Ok(None),
-            (Some(_), Some(url)) => {
-                let wiring = shared::wiring::Wiring::new(config.clone());
-                let store = wiring
-                    .mongo()
-                    .await
-                    .map_err(|e| StartError::Pipeline(e.to_string()))?;
-                let queue = SqsQueue::from_env(url.clone()).await;
-                Ok(Some(Self { store, queue }))
-            }
+            (Some(_), Some(url)) => Ok(Some(Self {
+                queue: SqsQueue::from_env(url.clone()).await,
+            })),
             _ => Err(StartError::Pipeline(
                 "set both MONGODB_URI and EVENTS_QUEUE_URL for a cloud rehearsal, or neither"
                     .into(),

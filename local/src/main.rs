@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    shared::telemetry::init();
+    wiring::telemetry::init();
     let stack = match local::Settings::from_env() {
         Ok(settings) => local::Stack::start(settings).await,
         Err(e) => Err(e),

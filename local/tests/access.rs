@@ -3,9 +3,9 @@
 
 mod common;
 
+use edge::auth::Access;
 use local::DemoAccounts;
 use serde_json::{Value, json};
-use shared::auth::Access;
 use std::time::Duration;
 
 /// The codes only the access layer answers with.

@@ -9,17 +9,17 @@
 
 mod common;
 
+use ports::EventLog;
+use queue::sqs::aws_sdk_sqs;
+use queue::sqs::aws_sdk_sqs::types::QueueAttributeName;
+use queue::sqs::{create_queue_with_dlq, load_sdk_config};
 use serde_json::{Value, json};
-use shared::adapters::mongo::MongoStore;
-use shared::adapters::sqs::aws_sdk_sqs;
-use shared::adapters::sqs::aws_sdk_sqs::types::QueueAttributeName;
-use shared::adapters::sqs::{create_queue_with_dlq, load_sdk_config};
-use shared::ports::EventLog;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use store_mongo::MongoStore;
 
 struct Local {
     child: Child,

@@ -9,13 +9,13 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::{DateTime, Utc};
 use emulator::EmulatorConfig;
 use http_body_util::BodyExt;
+use ports::Secret;
+use ports::{Clock, EventQueue, QueueError, QueuedEvent};
 use serde_json::Value;
-use shared::adapters::sqlite::SqliteStore;
-use shared::config::Secret;
-use shared::ports::{Clock, EventQueue, QueueError, QueuedEvent};
-use shared::telnyx::TelnyxHttp;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use store_sqlite::SqliteStore;
+use telnyx::TelnyxHttp;
 use tower::ServiceExt;
 
 pub use emulator::Emulator;
@@ -174,13 +174,13 @@ where
 
 /// A commander sending through `telnyx` and keeping commands in `store`.
 pub fn commander(
-    telnyx: Arc<dyn shared::ports::CallControl>,
+    telnyx: Arc<dyn ports::CallControl>,
     store: &SqliteStore,
-) -> shared::commands::Commander {
-    shared::commands::Commander {
+) -> ::edge::commands::Commander {
+    ::edge::commands::Commander {
         telnyx,
         log: Arc::new(store.clone()),
-        clock: Arc::new(shared::ports::SystemClock),
+        clock: Arc::new(ports::SystemClock),
     }
 }
 
@@ -225,8 +225,8 @@ pub async fn send_raw(router: &Router, method: Method, uri: &str) -> RawAnswer {
 
 /// The account's owned numbers, read from the emulator's `/v2/phone_numbers` through our real
 /// client and cache (what the dial path uses in production).
-pub fn owned_numbers(emulator: &Emulator) -> Arc<shared::telnyx::numbers::CachedInventory> {
-    Arc::new(shared::telnyx::numbers::CachedInventory::new(
+pub fn owned_numbers(emulator: &Emulator) -> Arc<telnyx::numbers::CachedInventory> {
+    Arc::new(telnyx::numbers::CachedInventory::new(
         telnyx_client(emulator),
         Duration::from_secs(60),
     ))
@@ -240,7 +240,7 @@ pub async fn place_call(
     to: &str,
     record: bool,
 ) -> domain::Call {
-    use shared::ports::{CallControl, CallStore, DialCommand};
+    use ports::{CallControl, CallStore, DialCommand};
     let number = |n: &str| domain::PhoneNumber::parse(n, "US").expect("test numbers parse");
     let now = Utc::now();
     let mut call = domain::Call::new(

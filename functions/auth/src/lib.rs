@@ -12,12 +12,12 @@ use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
 use chrono::SecondsFormat;
 use domain::user::{Role, User, check_password, normalise_email};
+use edge::ApiError;
+use edge::auth::{CurrentUser, Passwords, Route, TokenSigner};
+use edge::http::{ApiJson, IdPath};
+use ports::auth::{AuditEntry, AuthStore, RateDecision};
+use ports::{SharedClock, StoreError};
 use serde::{Deserialize, Serialize};
-use shared::ApiError;
-use shared::auth::ports::{AuditEntry, AuthStore, RateDecision};
-use shared::auth::{CurrentUser, Passwords, Route, TokenSigner};
-use shared::http::{ApiJson, IdPath};
-use shared::ports::{SharedClock, StoreError};
 use std::sync::Arc;
 
 /// Every route here and who may call it (the router is built from this list).
@@ -39,7 +39,7 @@ pub const SIGN_IN_PER_EMAIL: u32 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Wiring(#[from] shared::wiring::WiringError),
+    Wiring(#[from] wiring::WiringError),
     #[error("creating the first administrator: {0}")]
     Bootstrap(String),
 }
@@ -87,16 +87,20 @@ impl From<&User> for UserView {
 }
 
 impl AuthState {
-    /// Built once per process; creates the first administrator from `ADMIN_EMAIL` and
-    /// `ADMIN_PASSWORD` when there is no user yet.
-    pub async fn from_wiring(wiring: &shared::wiring::Wiring) -> Result<Self, StartError> {
-        let state = Self {
+    /// The one composition root of this function (Lambda `main`, local stack, tests).
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
+        Ok(Self {
             store: wiring.auth_store().await?,
             signer: wiring.token_signer()?,
             passwords: Passwords::recommended(),
             clock: wiring.clock.clone(),
-        };
-        let config = &wiring.config;
+        })
+    }
+
+    /// Creates the first administrator from `ADMIN_EMAIL` and `ADMIN_PASSWORD` when there is
+    /// no user yet.
+    pub async fn bootstrap_from(self, config: &wiring::Config) -> Result<Self, StartError> {
+        let state = self;
         if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
             state
                 .bootstrap_admin(email, password.expose())
@@ -211,7 +215,7 @@ async fn sign_in(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<Json<SignedIn>, ApiError> {
-    let ip = shared::http::client_address(&headers);
+    let ip = edge::http::client_address(&headers);
     state
         .limit(format!("sign-in:ip:{ip}"), SIGN_IN_PER_ADDRESS)
         .await?;
@@ -308,15 +312,15 @@ async fn create_user(
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let mut errors = Vec::new();
     let email = normalise_email(body.email.as_deref().unwrap_or_default())
-        .map_err(|m| errors.push(shared::error::FieldError::new("email", m)))
+        .map_err(|m| errors.push(edge::error::FieldError::new("email", m)))
         .ok();
     let password = body.password.unwrap_or_default();
     if let Err(m) = check_password(&password) {
-        errors.push(shared::error::FieldError::new("password", m));
+        errors.push(edge::error::FieldError::new("password", m));
     }
     let name = body.name.unwrap_or_default().trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(shared::error::FieldError::new(
+        errors.push(edge::error::FieldError::new(
             "name",
             "give a name of 1 to 100 characters",
         ));
@@ -435,4 +439,11 @@ async fn audit(
     Ok(Json(
         state.store.audit_entries(q.limit.unwrap_or(100)).await?,
     ))
+}
+
+/// The function's router, built from the process's wiring; the first administrator is created
+/// from the configuration.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, StartError> {
+    let state = AuthState::build(wiring).await?;
+    Ok(router(state.bootstrap_from(&wiring.config).await?))
 }

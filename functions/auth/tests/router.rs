@@ -4,9 +4,9 @@ use auth::{AuthState, ROUTES, router};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, Utc};
+use edge::auth::{AuthLayerState, Passwords, TokenSigner};
+use ports::Secret;
 use serde_json::{Value, json};
-use shared::auth::{AuthLayerState, Passwords, TokenSigner};
-use shared::config::Secret;
 use std::sync::Arc;
 use testkit::{FixedClock, memory_store, send};
 
@@ -43,7 +43,7 @@ async fn fixture() -> Fixture {
         clock.clone(),
         ROUTES,
     );
-    let app = shared::http::finish(shared::auth::protect(router(state.clone()), layer));
+    let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
     Fixture { app, clock, state }
 }
 

@@ -5,25 +5,25 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use shared::ApiError;
-use shared::auth::Route;
-use shared::http::CallIdPath;
-use shared::ports::{CallStore, SharedClock};
-use shared::view::CallView;
+use edge::ApiError;
+use edge::auth::Route;
+use edge::http::CallIdPath;
+use edge::view::CallView;
+use ports::{CallStore, SharedClock};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct StatusState {
     pub calls: Arc<dyn CallStore>,
     /// Names the contact a call is linked to (by id, else by the number called).
-    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
     pub clock: SharedClock,
 }
 
 impl StatusState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         Ok(Self {
             calls: wiring.store().await?,
             contacts: wiring.data_store().await?,
@@ -64,11 +64,11 @@ async fn status(
         .get(id)
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    let contact = shared::view::contact_ref(state.contacts.as_ref(), &call).await;
+    let contact = edge::view::contact_ref(state.contacts.as_ref(), &call).await;
     let view = CallView::new(&call, contact, state.clock.now());
     // A plain struct of strings and numbers: serialising it cannot fail.
     let body = serde_json::to_vec(&view)
-        .map_err(|e| ApiError::Store(shared::ports::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| ApiError::Store(ports::StoreError::Corrupt(e.to_string())))?;
     let tag = etag(&body);
     let cache = [
         (header::ETAG, tag.clone()),
@@ -104,4 +104,9 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|candidate| {
             candidate == "*" || candidate.trim_start_matches("W/") == tag.trim_start_matches("W/")
         })
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(StatusState::build(wiring).await?))
 }

@@ -9,8 +9,8 @@ use axum::http::{HeaderValue, Method, Request, header};
 use call_status::{StatusState, router};
 use chrono::{TimeZone, Utc};
 use domain::{Call, CallId, PhoneNumber};
+use ports::CallStore;
 use proptest::prelude::*;
-use shared::ports::CallStore;
 use std::sync::Arc;
 use testkit::edge::{check, encode, path_id, problem, runtime};
 use testkit::{FixedClock, memory_store, send, send_raw};
@@ -23,7 +23,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
     let store = memory_store();
-    let router = shared::http::finish(router(StatusState {
+    let router = edge::http::finish(router(StatusState {
         calls: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
         clock: FixedClock::at(t0),

@@ -4,7 +4,7 @@ use axum::http::{Method, StatusCode};
 use call_status::{StatusState, router};
 use chrono::{Duration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
-use shared::ports::CallStore;
+use ports::CallStore;
 use std::sync::Arc;
 use testkit::{FixedClock, call, memory_store};
 
@@ -19,7 +19,7 @@ fn event(id: &str, at: chrono::DateTime<Utc>, kind: CallEventKind) -> CallEvent 
 struct Fixture {
     router: axum::Router,
     clock: Arc<FixedClock>,
-    store: shared::adapters::sqlite::SqliteStore,
+    store: store_sqlite::SqliteStore,
     call: Call,
     uri: String,
 }
@@ -28,7 +28,7 @@ struct Fixture {
 async fn fixture(t0: chrono::DateTime<Utc>) -> Fixture {
     let clock = FixedClock::at(t0);
     let store = memory_store();
-    let router = shared::http::finish(router(StatusState {
+    let router = edge::http::finish(router(StatusState {
         calls: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
         clock: clock.clone(),
@@ -138,7 +138,7 @@ async fn the_view_follows_the_call_with_a_live_duration() {
 #[tokio::test]
 async fn unknown_calls_are_404_problems_and_health_answers() {
     let store = memory_store();
-    let router = shared::http::finish(router(StatusState {
+    let router = edge::http::finish(router(StatusState {
         calls: Arc::new(store.clone()),
         contacts: Arc::new(store),
         clock: FixedClock::at(Utc::now()),

@@ -8,13 +8,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Call, CallId, RecordingState};
+use edge::ApiError;
+use edge::auth::Route;
+use edge::http::CallIdPath;
+use edge::view::CallView;
+use ports::{CallControl, CallStore, CommandLog, CommandResult, EventLog, SharedClock};
 use serde::Serialize;
 use serde_json::Value;
-use shared::ApiError;
-use shared::auth::Route;
-use shared::http::CallIdPath;
-use shared::ports::{CallControl, CallStore, CommandLog, CommandResult, EventLog, SharedClock};
-use shared::view::CallView;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -24,7 +24,7 @@ pub struct DetailState {
     pub commands: Arc<dyn CommandLog>,
     pub telnyx: Arc<dyn CallControl>,
     /// Names the person called.
-    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
     pub clock: SharedClock,
 }
 
@@ -44,15 +44,14 @@ pub fn routes(state: DetailState) -> Router {
 }
 
 impl DetailState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// Built here, once, for the Lambda `main`, the local stack and the tests.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let store = wiring.store().await?;
         Ok(Self {
             calls: store.clone(),
             events: store.clone(),
             commands: store,
-            telnyx: wiring.telnyx()?,
+            telnyx: wiring.call_control().await?,
             contacts: wiring.data_store().await?,
             clock: wiring.clock.clone(),
         })
@@ -133,8 +132,8 @@ fn summarise(event_type: &str, raw: &str) -> Option<String> {
 /// Events by when they happened (not when they arrived) merged with our commands; ties keep
 /// commands first, since a command causes the events stamped in the same instant.
 pub fn timeline(
-    events: Vec<shared::ports::EventRecord>,
-    commands: Vec<shared::ports::CommandRecord>,
+    events: Vec<ports::EventRecord>,
+    commands: Vec<ports::CommandRecord>,
 ) -> Vec<TimelineEntry> {
     let mut entries: Vec<(DateTime<Utc>, u8, TimelineEntry)> = Vec::new();
     for c in commands {
@@ -204,7 +203,7 @@ async fn detail(
     Ok(Json(CallDetail {
         view: CallView::new(
             &call,
-            shared::view::contact_ref(state.contacts.as_ref(), &call).await,
+            edge::view::contact_ref(state.contacts.as_ref(), &call).await,
             state.clock.now(),
         ),
         notes: call.notes.clone(),

@@ -10,15 +10,15 @@ use axum::routing::{MethodRouter, get, patch};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::{Call, CallId, HistoryStatus, PhoneNumber, SearchTerms, Summary};
-use serde::{Deserialize, Serialize};
-use shared::ApiError;
-use shared::auth::CurrentUser;
-use shared::auth::Route;
-use shared::http::{ApiJson, ApiQuery, CallIdPath, cursor};
-use shared::ports::{
+use edge::ApiError;
+use edge::auth::CurrentUser;
+use edge::auth::Route;
+use edge::http::{ApiJson, ApiQuery, CallIdPath, cursor};
+use edge::view::{CallView, ContactRef};
+use ports::{
     CallFilter, CallHistory, CallStore, ContactLink, ContactStore, SharedClock, StatsGroup,
 };
-use shared::view::{CallView, ContactRef};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -45,9 +45,8 @@ pub struct HistoryState {
 }
 
 impl HistoryState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// Built here, once, for the Lambda `main`, the local stack and the tests.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let data = wiring.data_store().await?;
         Ok(Self {
             calls: data.clone(),
@@ -226,7 +225,7 @@ impl Names {
         if let Some(hit) = self.0.get(&key) {
             return hit.clone();
         }
-        let found = shared::view::contact_ref(contacts, call).await;
+        let found = edge::view::contact_ref(contacts, call).await;
         self.0.insert(key, found.clone());
         found
     }

@@ -8,12 +8,20 @@ pub use detail::DetailState;
 pub use history::HistoryState;
 
 /// Every route of this function and who may call it.
-pub fn routes() -> Vec<shared::auth::Route> {
+pub fn routes() -> Vec<edge::auth::Route> {
     history::ROUTES
         .iter()
         .chain(detail::ROUTES)
         .copied()
         .collect()
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<axum::Router, wiring::WiringError> {
+    Ok(router(
+        HistoryState::build(wiring).await?,
+        DetailState::build(wiring).await?,
+    ))
 }
 
 pub fn router(history: HistoryState, detail: DetailState) -> axum::Router {

@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use calls::detail::{DetailState, routes, timeline};
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
-use shared::ports::{
+use ports::{
     CallStore, CommandLog, CommandRecord, CommandResult, EventLog, EventRecord, SystemClock,
 };
 use std::sync::Arc;
@@ -104,7 +104,7 @@ fn the_timeline_is_ordered_by_occurrence_not_arrival() {
 
 struct Fixture {
     router: axum::Router,
-    store: shared::adapters::sqlite::SqliteStore,
+    store: store_sqlite::SqliteStore,
     emulator: testkit::Emulator,
 }
 
@@ -118,7 +118,7 @@ async fn fixture(recording_ttl: Duration) -> Fixture {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let emulator = testkit::Emulator::start(config, listener).await.unwrap();
     let store = memory_store();
-    let router = shared::http::finish(routes(DetailState {
+    let router = edge::http::finish(routes(DetailState {
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         commands: Arc::new(store.clone()),

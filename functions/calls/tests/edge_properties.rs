@@ -9,9 +9,9 @@ use axum::http::Method;
 use calls::{DetailState, HistoryState};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
+use ports::CallStore;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use shared::ports::CallStore;
 use std::sync::Arc;
 use testkit::edge::{
     bodies, check, content_type, encode, is_json_type, junk, path_id, problem, request, runtime,
@@ -89,7 +89,7 @@ async fn fixture() -> Fixture {
         ids.push(c.id);
     }
     let clock = FixedClock::at(day() + Duration::days(2));
-    let router = shared::http::finish(calls::router(
+    let router = edge::http::finish(calls::router(
         HistoryState {
             calls: Arc::new(store.clone()),
             history: Arc::new(store.clone()),

@@ -5,10 +5,10 @@ use axum::http::{Method, StatusCode};
 use calls::HistoryState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
+use ports::{CallStore, ContactStore};
 use serde_json::{Value, json};
-use shared::adapters::sqlite::SqliteStore;
-use shared::ports::{CallStore, ContactStore};
 use std::sync::Arc;
+use store_sqlite::SqliteStore;
 use testkit::{Answer, FixedClock, call, memory_store};
 
 const A: &str = "+13125550201";
@@ -160,7 +160,7 @@ async fn fixture() -> Fixture {
         .await
         .id,
     ];
-    let router = shared::http::finish(calls::history::routes(HistoryState {
+    let router = edge::http::finish(calls::history::routes(HistoryState {
         calls: Arc::new(store.clone()),
         history: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
@@ -481,7 +481,7 @@ async fn a_large_export_streams_every_row_once() {
         )
         .await;
     }
-    let router = shared::http::finish(calls::history::routes(HistoryState {
+    let router = edge::http::finish(calls::history::routes(HistoryState {
         calls: Arc::new(store.clone()),
         history: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
@@ -503,7 +503,7 @@ async fn history_and_detail_share_the_call_path() {
     let f = fixture().await;
     let emulator = testkit::emulator(None).await;
     let store = f.store.clone();
-    let router = shared::http::finish(calls::router(
+    let router = edge::http::finish(calls::router(
         HistoryState {
             calls: Arc::new(store.clone()),
             history: Arc::new(store.clone()),

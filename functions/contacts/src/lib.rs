@@ -11,16 +11,16 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use domain::import::{self, ImportError, RowError};
 use domain::{CallId, Contact, ContactInput, SearchTerms};
-use serde::{Deserialize, Serialize};
-use shared::ApiError;
-use shared::auth::Route;
-use shared::error::FieldError;
-use shared::http::{ApiJson, ApiQuery, IdPath, cursor};
-use shared::ports::{
+use edge::ApiError;
+use edge::auth::Route;
+use edge::error::FieldError;
+use edge::http::{ApiJson, ApiQuery, IdPath, cursor};
+use edge::view::{CallView, ContactRef};
+use ports::{
     CallFilter, CallHistory, ContactActivity, ContactLink, ContactQuery, ContactStore, SharedClock,
     StoreError,
 };
-use shared::view::{CallView, ContactRef};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Every route of this function: `(method, path)`. The router is built from it and the OpenAPI
@@ -508,9 +508,9 @@ fn rejected(report: ImportReport) -> Response {
 }
 
 impl ContactsState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let data = wiring.data_store().await?;
         Ok(Self {
             contacts: data.clone(),
@@ -521,4 +521,9 @@ impl ContactsState {
             import_max_rows: Self::IMPORT_MAX_ROWS,
         })
     }
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(ContactsState::build(wiring).await?))
 }

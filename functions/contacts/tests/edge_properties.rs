@@ -7,9 +7,9 @@
 
 use axum::http::Method;
 use contacts::{ContactsState, router};
+use ports::SystemClock;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use shared::ports::SystemClock;
 use std::sync::Arc;
 use testkit::edge::{
     bodies, check, content_type, encode, is_json_type, junk, path_id, problem, request, runtime,
@@ -28,7 +28,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let store = memory_store();
-    let router = shared::http::finish(router(ContactsState {
+    let router = edge::http::finish(router(ContactsState {
         contacts: Arc::new(store.clone()),
         history: Arc::new(store),
         clock: Arc::new(SystemClock),

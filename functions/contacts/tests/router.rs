@@ -5,14 +5,14 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use contacts::{ContactsState, router};
 use domain::{Call, CallId, PhoneNumber};
+use ports::{CallStore, SystemClock};
 use serde_json::{Value, json};
-use shared::adapters::sqlite::SqliteStore;
-use shared::ports::{CallStore, SystemClock};
 use std::sync::Arc;
+use store_sqlite::SqliteStore;
 use testkit::{Answer, call, memory_store, send};
 
 fn app(store: &SqliteStore, max_bytes: usize) -> axum::Router {
-    shared::http::finish(router(ContactsState {
+    edge::http::finish(router(ContactsState {
         contacts: Arc::new(store.clone()),
         history: Arc::new(store.clone()),
         clock: Arc::new(SystemClock),

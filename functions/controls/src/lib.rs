@@ -13,13 +13,13 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use domain::{Call, CallId, ControlRefusal};
+use edge::ApiError;
+use edge::auth::Route;
+use edge::commands::{Commander, Sent};
+use edge::http::{ApiJson, CallIdPath};
+use edge::view::CallView;
+use ports::{CallAction, CallStore, CommandRecord, CommandResult, SharedClock};
 use serde::Deserialize;
-use shared::ApiError;
-use shared::auth::Route;
-use shared::commands::{Commander, Sent};
-use shared::http::{ApiJson, CallIdPath};
-use shared::ports::{CallAction, CallStore, CommandRecord, CommandResult, SharedClock};
-use shared::view::CallView;
 use std::sync::Arc;
 
 /// Longest DTMF string accepted in one request (a PIN, an extension, a menu path).
@@ -31,17 +31,17 @@ pub struct ControlsState {
     pub commander: Commander,
     pub clock: SharedClock,
     /// Names the person on the call in every answer.
-    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
     /// The team's hold music and recording preferences.
-    pub settings: Arc<dyn shared::ports::SettingsStore>,
+    pub settings: Arc<dyn ports::SettingsStore>,
     /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
     pub default_hold_music_url: String,
 }
 
 impl ControlsState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let store = wiring.store().await?;
         let c = &wiring.config;
         let data = wiring.data_store().await?;
@@ -50,7 +50,7 @@ impl ControlsState {
             settings: data,
             calls: store.clone(),
             commander: Commander {
-                telnyx: wiring.telnyx()?,
+                telnyx: wiring.call_control().await?,
                 log: store,
                 clock: wiring.clock.clone(),
             },
@@ -162,7 +162,7 @@ impl ControlsState {
 
     /// The call as every control answers it, named after its contact.
     async fn view(&self, call: &Call) -> Json<CallView> {
-        let contact = shared::view::contact_ref(self.contacts.as_ref(), call).await;
+        let contact = edge::view::contact_ref(self.contacts.as_ref(), call).await;
         Json(CallView::new(call, contact, self.clock.now()))
     }
 
@@ -360,4 +360,9 @@ async fn recording_stop(
         &|c: &mut Call| c.recording_active = false,
     )
     .await
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(ControlsState::build(wiring).await?))
 }

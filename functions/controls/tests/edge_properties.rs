@@ -11,9 +11,9 @@ use axum::http::{HeaderValue, Method, Request, header};
 use chrono::Utc;
 use controls::{ControlsState, router};
 use domain::{Call, CallEvent, CallEventKind, CallId};
+use ports::{CallStore, SystemClock};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use shared::ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::edge::{check, content_type, is_json_type, path_id, problem, runtime};
@@ -41,7 +41,7 @@ async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = shared::http::finish(router(ControlsState {
+    let router = edge::http::finish(router(ControlsState {
         calls: Arc::new(store.clone()),
         commander: testkit::commander(telnyx.clone(), &store),
         clock: Arc::new(SystemClock),

@@ -5,8 +5,8 @@ use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use controls::{ControlsState, router};
 use domain::{Call, CallEvent, CallEventKind, CallId};
+use ports::{CallStore, CommandLog, SystemClock};
 use serde_json::Value;
-use shared::ports::{CallStore, CommandLog, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{call, emulator, eventually, memory_store, telnyx_client};
@@ -15,16 +15,16 @@ const HOLD_MUSIC: &str = "https://example.com/hold.mp3";
 
 struct Fixture {
     router: axum::Router,
-    store: shared::adapters::sqlite::SqliteStore,
+    store: store_sqlite::SqliteStore,
     emulator: testkit::Emulator,
-    telnyx: Arc<shared::telnyx::TelnyxHttp>,
+    telnyx: Arc<telnyx::TelnyxHttp>,
 }
 
 async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = shared::http::finish(router(ControlsState {
+    let router = edge::http::finish(router(ControlsState {
         calls: Arc::new(store.clone()),
         commander: testkit::commander(telnyx.clone(), &store),
         clock: Arc::new(SystemClock),
@@ -33,12 +33,10 @@ async fn fixture() -> Fixture {
         default_hold_music_url: HOLD_MUSIC.into(),
     }));
     // The team records in mono WAV.
-    let mut settings = shared::ports::SettingsStore::load_settings(&store)
-        .await
-        .unwrap();
+    let mut settings = ports::SettingsStore::load_settings(&store).await.unwrap();
     settings.recording.format = domain::settings::RecordingFormat::Wav;
     settings.recording.channels = domain::settings::RecordingChannels::Single;
-    shared::ports::SettingsStore::save_settings(&store, &settings)
+    ports::SettingsStore::save_settings(&store, &settings)
         .await
         .unwrap();
     Fixture {
@@ -352,7 +350,5 @@ async fn a_callee_hangup_racing_a_control_is_absorbed() {
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
     assert_eq!(answer.body["on_hold"], false);
     let log = f.store.commands_for_call(c.id).await.unwrap();
-    assert!(
-        matches!(&log[0].result, shared::ports::CommandResult::Absorbed { code } if code == "90018")
-    );
+    assert!(matches!(&log[0].result, ports::CommandResult::Absorbed { code } if code == "90018"));
 }

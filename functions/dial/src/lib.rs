@@ -7,32 +7,32 @@ use axum::{Extension, Json, Router};
 use chrono::Duration;
 use domain::policy::DialUsage;
 use domain::{Call, CallId, PhoneNumber};
-use serde::Deserialize;
-use shared::ApiError;
-use shared::auth::CurrentUser;
-use shared::auth::Route;
-use shared::auth::ports::{AuditEntry, AuditLog, AuthStore, RateDecision, RateLimiter};
-use shared::commands::Commander;
-use shared::error::FieldError;
-use shared::http::ApiJson;
-use shared::ports::{
+use edge::ApiError;
+use edge::auth::CurrentUser;
+use edge::auth::Route;
+use edge::commands::Commander;
+use edge::error::FieldError;
+use edge::http::ApiJson;
+use edge::view::CallView;
+use ports::auth::{AuditEntry, AuditLog, AuthStore, RateDecision, RateLimiter};
+use ports::{
     CallControl, CallFilter, CallStore, CommandRecord, CommandResult, DialCommand, SharedClock,
     TelnyxError,
 };
-use shared::view::CallView;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// What the team's data says about a dial: which caller IDs the account owns, the recording
 /// preferences and default caller ID from the settings, and the contacts numbers belong to.
 #[derive(Clone)]
 pub struct DialPolicy {
-    pub owned_numbers: Arc<dyn shared::ports::OwnedNumbers>,
+    pub owned_numbers: Arc<dyn ports::OwnedNumbers>,
     /// Countries callable besides those of the team's own numbers (`ALLOWED_COUNTRIES`).
     pub extra_countries: Vec<String>,
-    pub settings: Arc<dyn shared::ports::SettingsStore>,
-    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub settings: Arc<dyn ports::SettingsStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
     /// Counts the caller's recent calls for the per-user limits.
-    pub history: Arc<dyn shared::ports::CallHistory>,
+    pub history: Arc<dyn ports::CallHistory>,
     /// Bursts of dials per user and per address (shared by every instance).
     pub limiter: Arc<dyn RateLimiter>,
     /// Refused dials are kept here: who tried to call what.
@@ -45,12 +45,12 @@ pub struct DialPolicy {
 impl DialPolicy {
     /// Every team-data port from one store (the embedded file, or MongoDB in AWS).
     pub fn from_store<S>(
-        owned_numbers: Arc<dyn shared::ports::OwnedNumbers>,
+        owned_numbers: Arc<dyn ports::OwnedNumbers>,
         extra_countries: Vec<String>,
         store: Arc<S>,
     ) -> Self
     where
-        S: shared::wiring::DataStore + AuthStore + 'static,
+        S: wiring::DataStore + AuthStore + 'static,
     {
         Self {
             owned_numbers,
@@ -128,7 +128,7 @@ async fn dial(
     ApiJson(body): ApiJson<DialBody>,
 ) -> Result<(StatusCode, Json<CallView>), ApiError> {
     let user = user.map(|Extension(u)| u);
-    let address = shared::http::client_address(&headers);
+    let address = edge::http::client_address(&headers);
     state.rate_limit(user.as_ref(), &address).await?;
     let settings = state.policy.settings.load_settings().await?;
     // No From given: the team's default caller ID, when one is set.
@@ -265,7 +265,7 @@ async fn dial(
             at: now,
             result: match &outcome {
                 Ok(_) => CommandResult::Ok,
-                Err(e) => shared::commands::failed(e),
+                Err(e) => edge::commands::failed(e),
             },
         })
         .await;
@@ -296,7 +296,7 @@ async fn dial(
                 StatusCode::CREATED,
                 Json(CallView::new(
                     &updated,
-                    shared::view::contact_ref(state.policy.contacts.as_ref(), &updated).await,
+                    edge::view::contact_ref(state.policy.contacts.as_ref(), &updated).await,
                     now,
                 )),
             ))
@@ -404,17 +404,14 @@ impl DialState {
         }
     }
 
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let c = &wiring.config;
         let store = wiring.store().await?;
         let data = wiring.data_store().await?;
-        let secrets = wiring.secrets()?;
         let auth = wiring.auth_store().await?;
-        // Commands follow the key and connection saved in the settings.
-        let configured = wiring.configured_telnyx(data.clone(), secrets);
-        let telnyx: Arc<dyn CallControl> = configured.clone();
+        let telnyx = wiring.call_control().await?;
         Ok(Self {
             calls: store.clone(),
             telnyx: telnyx.clone(),
@@ -428,10 +425,7 @@ impl DialState {
             ring_timeout_secs: c.ring_timeout_secs,
             call_time_limit_secs: c.call_time_limit_secs,
             policy: DialPolicy {
-                owned_numbers: Arc::new(shared::telnyx::numbers::CachedInventory::new(
-                    configured,
-                    std::time::Duration::from_secs(60),
-                )),
+                owned_numbers: wiring.owned_numbers().await?,
                 extra_countries: c.allowed_countries.clone(),
                 settings: data.clone(),
                 contacts: data.clone(),
@@ -442,4 +436,9 @@ impl DialState {
             },
         })
     }
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(DialState::build(wiring).await?))
 }

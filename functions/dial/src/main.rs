@@ -1,8 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let wiring = shared::wiring::Wiring::from_env_and_secrets().await?;
-    let state = dial::DialState::from_wiring(&wiring).await?;
-    let app = shared::auth::protect(dial::router(state), wiring.access(dial::ROUTES).await?);
-    lambda_http::run(shared::http::finish(app)).await
+    wiring::lambda::run_http(dial::ROUTES, dial::app).await
 }

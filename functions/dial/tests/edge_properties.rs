@@ -7,9 +7,9 @@
 
 use axum::http::Method;
 use dial::{DialState, router};
+use ports::SystemClock;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use shared::ports::SystemClock;
 use std::sync::Arc;
 use testkit::edge::{check, content_type, is_json_type, problem, request, runtime};
 use testkit::{emulator, memory_store, send, telnyx_client};
@@ -31,7 +31,7 @@ async fn fixture() -> Fixture {
     );
     // Every case comes from one address: lift the burst limit so the cases reach the parser.
     policy.rate_per_minute = 1_000_000;
-    let router = shared::http::finish(router(DialState {
+    let router = edge::http::finish(router(DialState {
         calls: Arc::new(store.clone()),
         telnyx: telnyx_client(&emulator),
         commander: testkit::commander(telnyx_client(&emulator), &store),

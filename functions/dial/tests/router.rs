@@ -3,13 +3,13 @@
 use axum::http::{Method, StatusCode};
 use dial::{DialState, router};
 use domain::{CallId, CallStatus};
-use shared::ports::{CallStore, SystemClock};
+use ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use testkit::{call, emulator, memory_store, telnyx_client};
 
 struct Fixture {
     router: axum::Router,
-    store: shared::adapters::sqlite::SqliteStore,
+    store: store_sqlite::SqliteStore,
     emulator: testkit::Emulator,
 }
 
@@ -18,7 +18,7 @@ async fn fixture() -> Fixture {
     // listens here, and these tests only look at what the dial itself does.
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
-    let router = shared::http::finish(router(DialState {
+    let router = edge::http::finish(router(DialState {
         calls: Arc::new(store.clone()),
         telnyx: telnyx_client(&emulator),
         commander: testkit::commander(telnyx_client(&emulator), &store),
@@ -82,7 +82,7 @@ async fn a_dial_records_the_call_and_sends_telnyx_a_deduplicable_command() {
     );
     assert_eq!(sent["command_id"], id.to_string());
     let state = sent["client_state"].as_str().unwrap();
-    assert_eq!(shared::telnyx::client_state::decode(state), Some(id));
+    assert_eq!(telnyx::client_state::decode(state), Some(id));
 }
 
 #[tokio::test]
@@ -159,14 +159,14 @@ async fn malformed_bodies_get_problem_json_not_500() {
 async fn a_telnyx_refusal_ends_the_call_failed_with_telnyx_reason() {
     let f = fixture().await;
     // A connection id the account does not have: Telnyx answers 422 / 10015.
-    let refusing = shared::telnyx::TelnyxHttp::new(
+    let refusing = telnyx::TelnyxHttp::new(
         &f.emulator.base_url(),
-        shared::config::Secret::new(f.emulator.config().api_key.clone()),
+        ports::Secret::new(f.emulator.config().api_key.clone()),
         "999",
         None,
     )
     .unwrap();
-    let router = shared::http::finish(router(DialState {
+    let router = edge::http::finish(router(DialState {
         calls: Arc::new(f.store.clone()),
         telnyx: Arc::new(refusing.clone()),
         commander: testkit::commander(Arc::new(refusing), &f.store),
@@ -203,14 +203,14 @@ async fn a_telnyx_refusal_ends_the_call_failed_with_telnyx_reason() {
 async fn an_unreachable_telnyx_fails_the_call_clearly() {
     let store = memory_store();
     let numbers = emulator(None).await;
-    let dead = shared::telnyx::TelnyxHttp::new(
+    let dead = telnyx::TelnyxHttp::new(
         "http://127.0.0.1:9/v2",
-        shared::config::Secret::new("KEY"),
+        ports::Secret::new("KEY"),
         "1",
         None,
     )
     .unwrap();
-    let router = shared::http::finish(router(DialState {
+    let router = edge::http::finish(router(DialState {
         calls: Arc::new(store.clone()),
         telnyx: Arc::new(dead.clone()),
         commander: testkit::commander(Arc::new(dead), &store),

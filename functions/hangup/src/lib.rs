@@ -5,33 +5,33 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use domain::Call;
-use shared::ApiError;
-use shared::auth::Route;
-use shared::commands::{Commander, Sent};
-use shared::http::CallIdPath;
-use shared::ports::{CallAction, CallStore, SharedClock};
-use shared::view::CallView;
+use edge::ApiError;
+use edge::auth::Route;
+use edge::commands::{Commander, Sent};
+use edge::http::CallIdPath;
+use edge::view::CallView;
+use ports::{CallAction, CallStore, SharedClock};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct HangupState {
     pub calls: Arc<dyn CallStore>,
     /// Names the person called in the answer.
-    pub contacts: Arc<dyn shared::ports::ContactStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
     pub commander: Commander,
     pub clock: SharedClock,
 }
 
 impl HangupState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let store = wiring.store().await?;
         Ok(Self {
             contacts: wiring.data_store().await?,
             calls: store.clone(),
             commander: Commander {
-                telnyx: wiring.telnyx()?,
+                telnyx: wiring.call_control().await?,
                 log: store,
                 clock: wiring.clock.clone(),
             },
@@ -59,7 +59,7 @@ async fn hangup(
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
     if call.is_ended() {
-        let contact = shared::view::contact_ref(state.contacts.as_ref(), &call).await;
+        let contact = edge::view::contact_ref(state.contacts.as_ref(), &call).await;
         return Ok(Json(CallView::new(&call, contact, state.clock.now())));
     }
     let Some(leg) = &call.telnyx else {
@@ -88,6 +88,11 @@ async fn hangup(
         })
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    let contact = shared::view::contact_ref(state.contacts.as_ref(), &updated).await;
+    let contact = edge::view::contact_ref(state.contacts.as_ref(), &updated).await;
     Ok(Json(CallView::new(&updated, contact, now)))
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(HangupState::build(wiring).await?))
 }

@@ -4,23 +4,23 @@ use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
 use hangup::{HangupState, router};
-use shared::ports::{CallStore, SystemClock};
+use ports::{CallStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{call, emulator, eventually, memory_store, telnyx_client};
 
 struct Fixture {
     router: axum::Router,
-    store: shared::adapters::sqlite::SqliteStore,
+    store: store_sqlite::SqliteStore,
     emulator: testkit::Emulator,
-    telnyx: Arc<shared::telnyx::TelnyxHttp>,
+    telnyx: Arc<telnyx::TelnyxHttp>,
 }
 
 async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = shared::http::finish(router(HangupState {
+    let router = edge::http::finish(router(HangupState {
         calls: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
         commander: testkit::commander(telnyx.clone(), &store),

@@ -6,12 +6,10 @@ use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::Duration;
 use domain::Call;
-use shared::adapters::memory_queue::MessageHandler;
-use shared::ports::{
-    CallStore, EventLog, EventRecord, QueuedEvent, Recorded, SharedClock, StoreError,
-};
-use shared::telnyx::parse_event;
+use ports::MessageHandler;
+use ports::{CallStore, EventLog, EventRecord, QueuedEvent, Recorded, SharedClock, StoreError};
 use std::sync::Arc;
+use telnyx::parse_event;
 use tracing::Instrument;
 
 /// How long an event naming an unknown call_control_id is retried: the dial answer that stores
@@ -53,9 +51,8 @@ impl From<StoreError> for ProcessError {
 }
 
 impl Processor {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// Built here, once, for the Lambda `main`, the local stack and the tests.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let store = wiring.store().await?;
         Ok(Self {
             calls: store.clone(),

@@ -3,10 +3,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let wiring = shared::wiring::Wiring::from_env_and_secrets().await?;
-    let processor = processor::Processor::from_wiring(&wiring).await?;
-    let processor = &processor;
+    let processor = &wiring::lambda::build(processor::Processor::build).await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, lambda_runtime::Error>(processor.handle_sqs(event.payload).await)
     }))

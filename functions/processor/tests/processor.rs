@@ -4,11 +4,11 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{Duration, TimeZone, Utc};
 use domain::{Call, CallId, CallStatus, Outcome, PhoneNumber};
+use ports::{CallStore, EventLog, QueuedEvent};
 use processor::{ProcessError, Processed, Processor};
 use serde_json::json;
-use shared::ports::{CallStore, EventLog, QueuedEvent};
-use shared::telnyx::client_state;
 use std::sync::Arc;
+use telnyx::client_state;
 use testkit::{FixedClock, memory_store};
 
 fn t(secs: i64) -> chrono::DateTime<Utc> {
@@ -46,7 +46,7 @@ fn queued(body: String) -> QueuedEvent {
     }
 }
 
-async fn setup() -> (Processor, shared::adapters::sqlite::SqliteStore, Call) {
+async fn setup() -> (Processor, store_sqlite::SqliteStore, Call) {
     let store = memory_store();
     let call = Call::new(
         CallId::new_at(t(0)),

@@ -6,18 +6,18 @@ use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{Duration as Span, TimeZone, Utc};
 use domain::{Call, CallId, CallStatus, Outcome, PhoneNumber};
-use processor::Processor;
-use serde_json::json;
-use shared::adapters::memory_queue::{InProcessQueue, QueueOptions};
-use shared::adapters::sqlite::SqliteStore;
-use shared::ports::{
+use ports::{
     CallChange, CallQuery, CallStore, EventLog, EventQueue, EventRecord, QueuedEvent, Recorded,
     StoreError,
 };
-use shared::telnyx::client_state;
+use processor::Processor;
+use queue::memory::{InProcessQueue, QueueOptions};
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use store_sqlite::SqliteStore;
+use telnyx::client_state;
 use testkit::{FixedClock, memory_store};
 
 fn t(secs: i64) -> chrono::DateTime<Utc> {

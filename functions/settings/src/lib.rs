@@ -4,7 +4,7 @@
 //! Where settings live: everything except secrets is one document in the database (the
 //! `settings` table locally, a `settings` collection in MongoDB). The Telnyx API key is a
 //! secret: locally the embedded store keeps it (it is the user's own machine); in AWS it lives in
-//! Secrets Manager, is read into `TELNYX_API_KEY` at cold start (`shared::aws_secrets`), and
+//! Secrets Manager, is read into `TELNYX_API_KEY` at cold start (`wiring::aws_secrets`), and
 //! cannot be changed through this API (409 `setting_managed_by_deployment`). Answers only ever show its
 //! last four characters, and nothing here logs it.
 
@@ -15,17 +15,17 @@ use axum::{Extension, Json, Router};
 use base64::Engine;
 use domain::PhoneNumber;
 use domain::settings::{RecordingPrefs, Settings, SettingsPatch, validate_api_key};
-use serde::{Deserialize, Serialize};
-use shared::ApiError;
-use shared::auth::ports::{AuditEntry, AuditLog};
-use shared::auth::{CurrentUser, Route};
-use shared::config::Secret;
-use shared::error::FieldError;
-use shared::http::{ApiJson, ApiQuery};
-use shared::ports::{
+use edge::ApiError;
+use edge::auth::{CurrentUser, Route};
+use edge::error::FieldError;
+use edge::http::{ApiJson, ApiQuery};
+use ports::Secret;
+use ports::auth::{AuditEntry, AuditLog};
+use ports::{
     NumberInventory, NumberSearch, SECRET_TELNYX_API_KEY, SecretError, SecretStore, SettingsStore,
     TelnyxError, WebhookProbe,
 };
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -150,35 +150,22 @@ impl SettingsState {
         }
     }
 
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let c = &wiring.config;
         let data = wiring.data_store().await?;
-        let secrets = wiring.secrets()?;
-        let telnyx = wiring.configured_telnyx(data.clone(), secrets.clone());
-        // Telnyx sends no test events; an emulator standing in for it does.
-        let probe: Arc<dyn WebhookProbe> = if c.telnyx_api_base.contains("telnyx.com") {
-            Arc::new(shared::telnyx::probe::NoProbe)
-        } else {
-            Arc::new(shared::telnyx::probe::EmulatorProbe::new(
-                c.telnyx_api_base.trim_end_matches("/v2"),
-            ))
-        };
         Ok(Self {
             settings: data,
-            secrets,
-            numbers: Arc::new(shared::telnyx::numbers::CachedInventory::new(
-                telnyx,
-                Duration::from_secs(60),
-            )),
-            probe,
+            secrets: wiring.secrets(),
+            numbers: wiring.numbers().await?,
+            probe: wiring.webhook_probe(),
             webhook_url: c.webhook_url.clone(),
             deployment_public_key: c.telnyx_public_key.clone(),
             deployment_connection_id: c.telnyx_connection_id.clone(),
             default_country: c.default_country.clone(),
             probe_deadline: Duration::from_secs(5),
-            deployment_managed_secrets: c.mongodb_uri.is_some(),
+            deployment_managed_secrets: wiring.secrets_managed_by_deployment(),
             audit: wiring.auth_store().await?,
         })
     }
@@ -465,7 +452,7 @@ pub struct AvailableQuery {
 async fn available(
     State(state): State<SettingsState>,
     ApiQuery(q): ApiQuery<AvailableQuery>,
-) -> Result<Json<Items<shared::ports::AvailableNumber>>, ApiError> {
+) -> Result<Json<Items<ports::AvailableNumber>>, ApiError> {
     let mut errors = Vec::new();
     let country = q
         .country
@@ -528,7 +515,7 @@ async fn order(
     State(state): State<SettingsState>,
     user: Option<Extension<CurrentUser>>,
     ApiJson(body): ApiJson<OrderBody>,
-) -> Result<(StatusCode, Json<shared::ports::NumberOrder>), ApiError> {
+) -> Result<(StatusCode, Json<ports::NumberOrder>), ApiError> {
     let number = PhoneNumber::parse(
         body.phone_number.as_deref().unwrap_or_default(),
         &state.default_country,
@@ -568,4 +555,9 @@ async fn cost_estimate() -> Result<Json<domain::cost::CostEstimate>, ApiError> {
     domain::cost::estimate(&domain::cost::CostInputs::default())
         .map(Json)
         .map_err(|e| ApiError::invalid_field("invalid_cost_inputs", e.field, e.to_string()))
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(SettingsState::build(wiring).await?))
 }

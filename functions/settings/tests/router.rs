@@ -219,7 +219,7 @@ async fn numbers_list_search_and_a_confirmed_order() {
 #[tokio::test]
 async fn a_dial_names_the_contact_it_calls() {
     let f = fixture().await;
-    use shared::ports::ContactStore;
+    use ports::ContactStore;
     let draft = domain::ContactInput {
         name: Some("Jane Doe".into()),
         phone: Some("212 555 0100".into()),

@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
+use edge::ApiError;
+use edge::auth::Route;
+use ports::{EventQueue, QueuedEvent, SharedClock};
 use serde_json::{Value, json};
-use shared::ApiError;
-use shared::auth::Route;
-use shared::ports::{EventQueue, QueuedEvent, SharedClock};
-use shared::telnyx::WebhookVerifier;
-use shared::telnyx::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use std::sync::Arc;
+use telnyx::WebhookVerifier;
+use telnyx::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 #[derive(Clone)]
 pub struct WebhookState {
@@ -65,13 +65,18 @@ async fn receive(
 }
 
 impl WebhookState {
-    pub async fn from_wiring(
-        wiring: &shared::wiring::Wiring,
-    ) -> Result<Self, shared::wiring::WiringError> {
+    /// The one composition root of this function: its Lambda `main`, the local stack and the
+    /// tests all build it here.
+    pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         Ok(Self {
             verifier: wiring.verifier(),
             queue: wiring.queue().await?,
             clock: wiring.clock.clone(),
         })
     }
+}
+
+/// The function's router, built from the process's wiring.
+pub async fn app(wiring: &wiring::Wiring) -> Result<Router, wiring::WiringError> {
+    Ok(router(WebhookState::build(wiring).await?))
 }

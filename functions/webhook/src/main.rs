@@ -1,7 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let wiring = shared::wiring::Wiring::from_env()?;
-    let state = webhook::WebhookState::from_wiring(&wiring).await?;
-    lambda_http::run(shared::http::finish(webhook::router(state))).await
+    wiring::lambda::run_http(webhook::ROUTES, webhook::app).await
 }

@@ -20,7 +20,7 @@ use webhook::{WebhookState, router};
 const PATH: &str = "/api/webhooks/telnyx";
 /// The fixed clock, as Unix seconds.
 const NOW: i64 = 1_757_594_018;
-const WINDOW: i64 = shared::telnyx::webhook::TIMESTAMP_TOLERANCE_SECS;
+const WINDOW: i64 = telnyx::webhook::TIMESTAMP_TOLERANCE_SECS;
 
 struct Fixture {
     router: axum::Router,
@@ -33,8 +33,8 @@ fn fixture() -> Fixture {
     let key = SigningKey::from_bytes(&[42; 32]);
     let queue = Arc::new(CollectingQueue::default());
     let clock = FixedClock::at(Utc.timestamp_opt(NOW, 0).unwrap());
-    let router = shared::http::finish(router(WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(
+    let router = edge::http::finish(router(WebhookState {
+        verifier: telnyx::WebhookVerifier::from_base64(
             &STANDARD.encode(key.verifying_key().to_bytes()),
         ),
         queue: queue.clone(),

@@ -19,8 +19,8 @@ fn setup(key: &str, clock_offset: i64) -> (axum::Router, Arc<CollectingQueue>) {
     let now = Utc
         .timestamp_opt(TS.parse::<i64>().unwrap() + clock_offset, 0)
         .unwrap();
-    let router = shared::http::finish(router(WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(key),
+    let router = edge::http::finish(router(WebhookState {
+        verifier: telnyx::WebhookVerifier::from_base64(key),
         queue: queue.clone(),
         clock: FixedClock::at(now),
     }));

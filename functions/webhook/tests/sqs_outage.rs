@@ -6,9 +6,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{TimeZone, Utc};
-use shared::adapters::sqs::aws_sdk_sqs;
-use shared::adapters::sqs::{SqsQueue, create_queue_with_dlq, load_sdk_config};
-use shared::ports::EventQueue;
+use ports::EventQueue;
+use queue::sqs::aws_sdk_sqs;
+use queue::sqs::{SqsQueue, create_queue_with_dlq, load_sdk_config};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,8 +40,8 @@ fn endpoint() -> Option<String> {
 }
 
 fn webhook(queue: Arc<dyn EventQueue>) -> axum::Router {
-    shared::http::finish(router(WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(KEY),
+    edge::http::finish(router(WebhookState {
+        verifier: telnyx::WebhookVerifier::from_base64(KEY),
         queue,
         clock: FixedClock::at(Utc.timestamp_opt(TS.parse().unwrap(), 0).unwrap()),
     }))

@@ -43,12 +43,12 @@ pub async fn admin(url: &str) -> reqwest::Client {
 /// The whole stack in this process on free ports, with a fresh data directory and a fast
 /// emulator clock.
 pub async fn stack() -> (local::Stack, tempfile::TempDir) {
-    stack_with(shared::Config::default()).await
+    stack_with(wiring::Config::default()).await
 }
 
-pub async fn stack_with(config: shared::Config) -> (local::Stack, tempfile::TempDir) {
+pub async fn stack_with(config: wiring::Config) -> (local::Stack, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let config = shared::Config {
+    let config = wiring::Config {
         data_dir: dir.path().to_path_buf(),
         ..config
     };

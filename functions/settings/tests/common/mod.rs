@@ -2,16 +2,16 @@
 #![allow(dead_code)]
 
 use axum::http::Method;
+use ports::Secret;
+use ports::SystemClock;
 use serde_json::Value;
 use settings::{SettingsState, router};
-use shared::adapters::sqlite::SqliteStore;
-use shared::config::Secret;
-use shared::ports::SystemClock;
-use shared::telnyx::configured::{ConfiguredTelnyx, TelnyxDefaults};
-use shared::telnyx::numbers::CachedInventory;
-use shared::telnyx::probe::EmulatorProbe;
 use std::sync::Arc;
 use std::time::Duration;
+use store_sqlite::SqliteStore;
+use telnyx::configured::{ConfiguredTelnyx, TelnyxDefaults};
+use telnyx::numbers::CachedInventory;
+use telnyx::probe::EmulatorProbe;
 use testkit::{Answer, Emulator, call, memory_store};
 
 pub struct Fixture {
@@ -38,7 +38,7 @@ pub async fn fixture_with(webhook_url: Option<String>) -> Fixture {
         telnyx.clone(),
         Duration::from_secs(60),
     ));
-    let settings = shared::http::finish(router(SettingsState {
+    let settings = edge::http::finish(router(SettingsState {
         settings: Arc::new(store.clone()),
         secrets: Arc::new(store.clone()),
         numbers: numbers.clone(),
@@ -51,7 +51,7 @@ pub async fn fixture_with(webhook_url: Option<String>) -> Fixture {
         deployment_managed_secrets: false,
         audit: Arc::new(store.clone()),
     }));
-    let dial = shared::http::finish(dial::router(dial::DialState {
+    let dial = edge::http::finish(dial::router(dial::DialState {
         calls: Arc::new(store.clone()),
         telnyx: telnyx.clone(),
         commander: testkit::commander(telnyx.clone(), &store),
@@ -101,7 +101,7 @@ pub async fn dial(f: &Fixture, body: Value) -> Answer {
 pub async fn webhook_endpoint(public_key: &str) -> (String, Arc<testkit::CollectingQueue>) {
     let queue = Arc::new(testkit::CollectingQueue::default());
     let app = webhook::router(webhook::WebhookState {
-        verifier: shared::telnyx::WebhookVerifier::from_base64(public_key),
+        verifier: telnyx::WebhookVerifier::from_base64(public_key),
         queue: queue.clone(),
         clock: Arc::new(SystemClock),
     });
@@ -123,7 +123,7 @@ pub async fn rebuild_with_emulator(f: Fixture, webhook_url: Option<String>) -> F
         Arc::new(f.store.clone()),
         Arc::new(f.store.clone()),
     ));
-    let settings = shared::http::finish(router(SettingsState {
+    let settings = edge::http::finish(router(SettingsState {
         settings: Arc::new(f.store.clone()),
         secrets: Arc::new(f.store.clone()),
         numbers: Arc::new(CachedInventory::new(telnyx, Duration::from_secs(60))),

@@ -1,0 +1,117 @@
+//! The call as the API shows it (the seed's status shape, design.md "HTTP contract").
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::{Call, CallControls};
+use serde::{Serialize, Serializer};
+
+fn rfc3339<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ContactRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FailureView {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallView {
+    pub call_id: String,
+    pub status: &'static str,
+    pub outcome: Option<&'static str>,
+    pub answered_by: Option<domain::AnsweredBy>,
+    pub from_number: String,
+    pub to_number: String,
+    pub contact: Option<ContactRef>,
+    #[serde(serialize_with = "rfc3339")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub answered_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Talk time in whole seconds; live while the call is active.
+    pub duration: i64,
+    pub muted: bool,
+    pub on_hold: bool,
+    pub speaker: bool,
+    /// Our URL for the audio (it fetches a fresh Telnyx link on every request).
+    pub recording_url: Option<String>,
+    /// `recording` while Telnyx records, `processing` until it delivers the file after the
+    /// call, `available`, `failed`; null when the call is not recorded.
+    pub recording_status: Option<&'static str>,
+    pub hangup_cause: Option<String>,
+    pub hangup_source: Option<String>,
+    pub sip_hangup_cause: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
+    pub hangup_requested_at: Option<DateTime<Utc>>,
+    pub failure: Option<FailureView>,
+    pub controls: CallControls,
+}
+
+impl CallView {
+    pub fn new(call: &Call, contact: Option<ContactRef>, now: DateTime<Utc>) -> Self {
+        let hangup = call.hangup.as_ref();
+        Self {
+            call_id: call.id.to_string(),
+            status: call.status().as_str(),
+            outcome: call.outcome().map(|o| o.as_str()),
+            answered_by: call.answered_by(),
+            from_number: call.from.to_string(),
+            to_number: call.to.to_string(),
+            contact,
+            started_at: Some(call.started_at),
+            answered_at: call.answered_at(),
+            ended_at: call.ended_at(),
+            duration: call.duration_secs(now),
+            muted: call.muted,
+            on_hold: call.on_hold,
+            speaker: call.speaker,
+            recording_url: call
+                .latest_recording()
+                .map(|_| format!("/api/calls/{}/recording", call.id)),
+            recording_status: call.recording_state().map(|r| r.as_str()),
+            hangup_cause: hangup.map(|h| h.cause.clone()),
+            hangup_source: hangup.and_then(|h| h.source.clone()),
+            sip_hangup_cause: hangup.and_then(|h| h.sip_code.clone()),
+            hangup_requested_at: call.hangup_requested_at,
+            failure: call.dial_failure.as_ref().map(|f| FailureView {
+                code: f.code.clone(),
+                message: f.message.clone(),
+            }),
+            controls: call.controls(),
+        }
+    }
+}
+
+/// The contact a call is linked to: the one it was dialled for, else the one holding the number
+/// called, so calls link to contacts by number automatically. A store hiccup only costs the name
+/// (logged), never the call view.
+pub async fn contact_ref(contacts: &dyn ports::ContactStore, call: &Call) -> Option<ContactRef> {
+    let found = match &call.contact_id {
+        Some(id) => match contacts.contact(id).await {
+            Ok(Some(c)) => Ok(Some(c)),
+            Ok(None) => contacts.contact_by_phone(&call.to).await,
+            Err(e) => Err(e),
+        },
+        None => contacts.contact_by_phone(&call.to).await,
+    };
+    match found {
+        Ok(c) => c.map(|c| ContactRef {
+            id: c.id,
+            name: c.name,
+        }),
+        Err(e) => {
+            tracing::warn!(call_id = %call.id, error = %e, "contact lookup failed");
+            None
+        }
+    }
+}
