@@ -150,6 +150,20 @@ pub fn telnyx_client(emulator: &Emulator) -> Arc<TelnyxHttp> {
     )
 }
 
+/// The wiring a test builds functions from, as the local stack does: the emulator stands in for
+/// Telnyx and `store` serves every port and keeps the secrets.
+pub fn wiring(emulator: &Emulator, store: &SqliteStore) -> wiring::Wiring {
+    let mut config = wiring::Config::default();
+    config.telnyx_api_base = emulator.base_url();
+    config.telnyx_api_key = Secret::new(emulator.config().api_key.clone());
+    config.telnyx_connection_id = emulator.config().connection_id.clone();
+    config.telnyx_public_key = emulator.public_key_base64();
+    config.session_secret = Some(Secret::new(
+        "testkit-session-secret-of-at-least-32-characters",
+    ));
+    wiring::Wiring::new(config).with_embedded(Arc::new(store.clone()))
+}
+
 pub fn memory_store() -> SqliteStore {
     SqliteStore::in_memory().expect("in-memory SQLite opens")
 }

@@ -446,44 +446,63 @@ async fn import_csv(
             "is not UTF-8 text (save it as \"CSV UTF-8\")",
         )
     })?;
-    let plan =
-        import::plan(text, &state.default_country, state.import_max_rows).map_err(|e| match e {
-            ImportError::TooManyRows { .. } => ApiError::problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                e.to_string(),
-            ),
-            other => ApiError::invalid_field("invalid_csv", "file", other.to_string()),
-        })?;
-    let mut bad_rows: Vec<usize> = plan.errors.iter().map(|e| e.row).collect();
-    bad_rows.dedup();
-    let mut report = ImportReport {
-        rows: plan.rows,
-        created: 0,
-        updated: 0,
-        skipped: bad_rows.len(),
-        merged: plan.merged_rows,
-        committed: false,
-        errors: plan.errors,
-    };
-    if q.all_or_nothing && !report.errors.is_empty() {
-        return Ok(rejected(report));
+    let report = state.import_contacts(text, q.all_or_nothing).await?;
+    Ok(if report.committed {
+        Json(report).into_response()
+    } else {
+        rejected(report)
+    })
+}
+
+impl ContactsState {
+    /// The import use case: reads a CSV file (already UTF-8 text) into contacts, merged by
+    /// number, and writes them, or nothing when `all_or_nothing` and a row is bad. The report
+    /// says per row what happened; `committed` is false when nothing was written.
+    pub async fn import_contacts(
+        &self,
+        text: &str,
+        all_or_nothing: bool,
+    ) -> Result<ImportReport, ApiError> {
+        let plan = import::plan(text, &self.default_country, self.import_max_rows).map_err(
+            |e| match e {
+                ImportError::TooManyRows { .. } => ApiError::problem(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    e.to_string(),
+                ),
+                other => ApiError::invalid_field("invalid_csv", "file", other.to_string()),
+            },
+        )?;
+        let mut bad_rows: Vec<usize> = plan.errors.iter().map(|e| e.row).collect();
+        bad_rows.dedup();
+        let mut report = ImportReport {
+            rows: plan.rows,
+            created: 0,
+            updated: 0,
+            skipped: bad_rows.len(),
+            merged: plan.merged_rows,
+            committed: false,
+            errors: plan.errors,
+        };
+        if all_or_nothing && !report.errors.is_empty() {
+            return Ok(report);
+        }
+        let counts = self
+            .contacts
+            .import_contacts(&plan.contacts, self.clock.now())
+            .await?;
+        report.created = counts.created;
+        report.updated = counts.updated;
+        report.skipped += counts.unchanged;
+        report.committed = true;
+        tracing::info!(
+            created = report.created,
+            updated = report.updated,
+            skipped = report.skipped,
+            "contacts imported"
+        );
+        Ok(report)
     }
-    let counts = state
-        .contacts
-        .import_contacts(&plan.contacts, state.clock.now())
-        .await?;
-    report.created = counts.created;
-    report.updated = counts.updated;
-    report.skipped += counts.unchanged;
-    report.committed = true;
-    tracing::info!(
-        created = report.created,
-        updated = report.updated,
-        skipped = report.skipped,
-        "contacts imported"
-    );
-    Ok(Json(report).into_response())
 }
 
 /// 422 problem carrying the report, so the UI can list every bad row before the user retries.

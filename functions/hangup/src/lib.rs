@@ -4,12 +4,12 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use domain::Call;
+use domain::{Call, CallId};
 use edge::ApiError;
 use edge::auth::Route;
 use edge::commands::{Commander, Sent};
 use edge::http::CallIdPath;
-use edge::view::CallView;
+use edge::view::{CallAt, CallView};
 use ports::{CallAction, CallStore, SharedClock};
 use std::sync::Arc;
 
@@ -53,43 +53,48 @@ async fn hangup(
     State(state): State<HangupState>,
     CallIdPath(id): CallIdPath,
 ) -> Result<Json<CallView>, ApiError> {
-    let call = state
-        .calls
-        .get(id)
-        .await?
-        .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    if call.is_ended() {
-        let contact = edge::view::contact_ref(state.contacts.as_ref(), &call).await;
-        return Ok(Json(CallView::new(&call, contact, state.clock.now())));
+    Ok(Json(state.hang_up(id).await?.view()))
+}
+
+impl HangupState {
+    /// Ends a call. Idempotent: a call that already ended is answered as it is, and every
+    /// hangup of one call carries the same command id, so Telnyx ignores a retried one.
+    pub async fn hang_up(&self, id: CallId) -> Result<CallAt, ApiError> {
+        let call = self
+            .calls
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+        if call.is_ended() {
+            return Ok(CallAt::named(self.contacts.as_ref(), call, self.clock.now()).await);
+        }
+        let Some(leg) = &call.telnyx else {
+            return Err(ApiError::CallNotReady);
+        };
+        let command_id = format!("{id}:hangup");
+        let sent = self
+            .commander
+            .send(
+                id,
+                &leg.call_control_id,
+                CallAction::Hangup,
+                command_id,
+                None,
+            )
+            .await?;
+        if sent == Sent::LegAlreadyEnded {
+            tracing::info!(call_id = %id, "hangup raced the callee: already ended");
+        }
+        let now = self.clock.now();
+        let updated = self
+            .calls
+            .update(id, &move |c: &mut Call| {
+                c.hangup_requested_at.get_or_insert(now);
+            })
+            .await?
+            .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+        Ok(CallAt::named(self.contacts.as_ref(), updated, now).await)
     }
-    let Some(leg) = &call.telnyx else {
-        return Err(ApiError::CallNotReady);
-    };
-    // One hangup per call: a retried or double-clicked hangup is ignored by Telnyx.
-    let command_id = format!("{id}:hangup");
-    let sent = state
-        .commander
-        .send(
-            id,
-            &leg.call_control_id,
-            CallAction::Hangup,
-            command_id,
-            None,
-        )
-        .await?;
-    if sent == Sent::LegAlreadyEnded {
-        tracing::info!(call_id = %id, "hangup raced the callee: already ended");
-    }
-    let now = state.clock.now();
-    let updated = state
-        .calls
-        .update(id, &move |c: &mut Call| {
-            c.hangup_requested_at.get_or_insert(now);
-        })
-        .await?
-        .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    let contact = edge::view::contact_ref(state.contacts.as_ref(), &updated).await;
-    Ok(Json(CallView::new(&updated, contact, now)))
 }
 
 /// The function's router, built from the process's wiring.

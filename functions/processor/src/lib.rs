@@ -4,12 +4,12 @@
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use chrono::Duration;
-use domain::Call;
+use chrono::{DateTime, Duration, Utc};
+use domain::{Call, CallId};
 use ports::MessageHandler;
 use ports::{CallStore, EventLog, EventRecord, QueuedEvent, Recorded, SharedClock, StoreError};
 use std::sync::Arc;
-use telnyx::parse_event;
+use telnyx::{ParsedEvent, parse_event};
 use tracing::Instrument;
 
 /// How long an event naming an unknown call_control_id is retried: the dial answer that stores
@@ -21,6 +21,15 @@ pub struct Processor {
     pub calls: Arc<dyn CallStore>,
     pub events: Arc<dyn EventLog>,
     pub clock: SharedClock,
+}
+
+/// A queued event as read: Telnyx's envelope, when we received it, and its raw text (kept in
+/// the event log).
+#[derive(Debug, Clone)]
+pub struct IncomingEvent {
+    pub parsed: ParsedEvent,
+    pub received_at: DateTime<Utc>,
+    pub raw: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,20 +70,30 @@ impl Processor {
         })
     }
 
+    /// Reads a queued message and applies it. A message that is not a Telnyx envelope is
+    /// poison: no retry can fix it.
     pub async fn process(&self, message: &QueuedEvent) -> Result<Processed, ProcessError> {
         let parsed = parse_event(&message.body).map_err(|e| ProcessError::Poison(e.to_string()))?;
-        let call_id = match (parsed.call_id, &parsed.call_control_id) {
-            (Some(id), _) => Some(id),
-            (None, Some(ccid)) => self
-                .calls
-                .find_by_call_control_id(ccid)
-                .await?
-                .map(|c| c.id),
-            (None, None) => None,
-        };
+        self.apply_event(IncomingEvent {
+            parsed,
+            received_at: message.received_at,
+            raw: message.body.clone(),
+        })
+        .await
+    }
+
+    /// The use case: keeps the event once in the log and joins it into its call. Safe to run
+    /// again for the same event, and in any order with the call's other events.
+    pub async fn apply_event(&self, incoming: IncomingEvent) -> Result<Processed, ProcessError> {
+        let IncomingEvent {
+            parsed,
+            received_at,
+            raw,
+        } = incoming;
+        let call_id = self.call_of(&parsed).await?;
         if call_id.is_none()
             && parsed.event.is_some()
-            && self.clock.now() - message.received_at < Duration::seconds(UNMATCHED_GRACE_SECS)
+            && self.clock.now() - received_at < Duration::seconds(UNMATCHED_GRACE_SECS)
         {
             return Err(ProcessError::Retry(format!(
                 "{} names no known call yet",
@@ -89,10 +108,10 @@ impl Processor {
                 call_id,
                 call_control_id: parsed.call_control_id.clone(),
                 occurred_at: parsed.occurred_at,
-                received_at: message.received_at,
+                received_at,
                 attempt: parsed.attempt,
                 deliveries: 1,
-                raw: message.body.clone(),
+                raw,
             })
             .await?;
         let (Some(id), Some(event)) = (call_id, parsed.event) else {
@@ -110,6 +129,19 @@ impl Processor {
         Ok(match recorded {
             Recorded::New => Processed::Applied,
             Recorded::Duplicate => Processed::Duplicate,
+        })
+    }
+
+    /// Our call id from the event's client state, else from its leg's call_control_id.
+    async fn call_of(&self, parsed: &ParsedEvent) -> Result<Option<CallId>, StoreError> {
+        Ok(match (parsed.call_id, &parsed.call_control_id) {
+            (Some(id), _) => Some(id),
+            (None, Some(ccid)) => self
+                .calls
+                .find_by_call_control_id(ccid)
+                .await?
+                .map(|c| c.id),
+            (None, None) => None,
         })
     }
 

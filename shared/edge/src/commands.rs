@@ -42,7 +42,7 @@ impl Commander {
                 },
                 Ok(Sent::LegAlreadyEnded),
             ),
-            Err(e) => (failed(&e), Err(ApiError::Telnyx(e))),
+            Err(e) => (CommandResult::failed(&e), Err(ApiError::Telnyx(e))),
         };
         self.note(CommandRecord {
             call_id,
@@ -62,28 +62,5 @@ impl Commander {
         if let Err(e) = self.log.record_command(&record).await {
             tracing::warn!(error = %e, command = %record.command, "command not kept in the timeline");
         }
-    }
-}
-
-/// The timeline entry for a refused or failed command.
-pub fn failed(e: &TelnyxError) -> CommandResult {
-    match e {
-        TelnyxError::Rejected {
-            code,
-            title,
-            detail,
-            ..
-        } => CommandResult::Failed {
-            code: code.clone(),
-            message: detail.clone().unwrap_or_else(|| title.clone()),
-        },
-        TelnyxError::RateLimited { .. } => CommandResult::Failed {
-            code: "rate_limited".into(),
-            message: "Telnyx rate limit reached".into(),
-        },
-        TelnyxError::Unavailable(_) => CommandResult::Failed {
-            code: "unavailable".into(),
-            message: "Telnyx could not be reached".into(),
-        },
     }
 }

@@ -136,11 +136,10 @@ impl ApiError {
             Self::RecordingProcessing => (StatusCode::NOT_FOUND, "recording_processing"),
             Self::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Self::DialRejected(e, _) | Self::Telnyx(e) => match e {
-                TelnyxError::RateLimited { .. } => {
-                    (StatusCode::TOO_MANY_REQUESTS, "telnyx_rate_limited")
+                TelnyxError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, e.code()),
+                TelnyxError::Rejected { .. } | TelnyxError::Unavailable(_) => {
+                    (StatusCode::BAD_GATEWAY, e.code())
                 }
-                TelnyxError::Rejected { .. } => (StatusCode::BAD_GATEWAY, "telnyx_rejected"),
-                TelnyxError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "telnyx_unavailable"),
             },
             Self::Queue(_) => (StatusCode::SERVICE_UNAVAILABLE, "queue_unavailable"),
             Self::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),

@@ -115,3 +115,24 @@ pub async fn contact_ref(contacts: &dyn ports::ContactStore, call: &Call) -> Opt
         }
     }
 }
+
+/// A call as a use case answers it: named after its contact, as of a moment (the talk timer
+/// counts to it). The edge turns it into a [`CallView`].
+#[derive(Debug, Clone)]
+pub struct CallAt {
+    pub call: Call,
+    pub contact: Option<ContactRef>,
+    pub at: DateTime<Utc>,
+}
+
+impl CallAt {
+    /// Looks up the contact the call belongs to (a failed lookup leaves it unnamed).
+    pub async fn named(contacts: &dyn ports::ContactStore, call: Call, at: DateTime<Utc>) -> Self {
+        let contact = contact_ref(contacts, &call).await;
+        Self { call, contact, at }
+    }
+
+    pub fn view(&self) -> CallView {
+        CallView::new(&self.call, self.contact.clone(), self.at)
+    }
+}

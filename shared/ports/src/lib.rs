@@ -173,8 +173,44 @@ pub enum TelnyxError {
     Unavailable(String),
 }
 
+/// The one reading of a Telnyx failure: the same code in problem answers, on a failed call and
+/// in its timeline (`docs/openapi.yaml` documents these codes).
 impl TelnyxError {
     pub const CALL_ALREADY_ENDED: &'static str = "90018";
+
+    /// Our stable code for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rejected { .. } => "telnyx_rejected",
+            Self::RateLimited { .. } => "telnyx_rate_limited",
+            Self::Unavailable(_) => "telnyx_unavailable",
+        }
+    }
+
+    /// Telnyx's own code, when it gave one (e.g. "10015").
+    pub fn telnyx_code(&self) -> Option<&str> {
+        match self {
+            Self::Rejected { code, .. } if !code.is_empty() => Some(code),
+            _ => None,
+        }
+    }
+
+    /// What a call or its timeline keeps: Telnyx's own code when it gave one, else ours.
+    pub fn recorded_code(&self) -> String {
+        self.telnyx_code().unwrap_or(self.code()).to_string()
+    }
+
+    /// A sentence for a person: Telnyx's own words when it gave them.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Rejected { title, detail, .. } => match detail {
+                Some(d) if !d.is_empty() => format!("{title}: {d}"),
+                _ => title.clone(),
+            },
+            Self::RateLimited { .. } => "Telnyx's rate limit was reached".into(),
+            Self::Unavailable(_) => "Telnyx could not be reached".into(),
+        }
+    }
 
     pub fn is_call_already_ended(&self) -> bool {
         matches!(self, Self::Rejected { code, .. } if code == Self::CALL_ALREADY_ENDED)
@@ -212,6 +248,16 @@ pub enum CommandResult {
         code: String,
         message: String,
     },
+}
+
+impl CommandResult {
+    /// The timeline entry for a refused or failed command.
+    pub fn failed(e: &TelnyxError) -> Self {
+        Self::Failed {
+            code: e.recorded_code(),
+            message: e.message(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
