@@ -31,15 +31,15 @@ fn router_routes() -> BTreeMap<String, BTreeSet<Route>> {
         }
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let routes = match name.as_str() {
-            "dial" => owned(dial::ROUTES),
-            "hangup" => owned(hangup::ROUTES),
-            "call-status" => owned(call_status::ROUTES),
-            "controls" => owned(controls::ROUTES),
+            "dial" => owned(&dial::routes()),
+            "hangup" => owned(&hangup::routes()),
+            "call-status" => owned(&call_status::routes()),
+            "controls" => owned(&controls::routes()),
             "calls" => owned(&calls::routes()),
-            "contacts" => owned(contacts::ROUTES),
-            "settings" => owned(settings::ROUTES),
-            "webhook" => owned(webhook::ROUTES),
-            "auth" => owned(auth::ROUTES),
+            "contacts" => owned(&contacts::routes()),
+            "settings" => owned(&settings::routes()),
+            "webhook" => owned(&webhook::routes()),
+            "auth" => owned(&auth::routes()),
             // An SQS consumer: no HTTP routes.
             "processor" => BTreeSet::new(),
             other => panic!("functions/{other} is new: list its routes here"),

@@ -260,19 +260,17 @@ fn with_site(api: Router, frontend: Option<&std::path::Path>) -> Router {
 /// Every route of every function, with who may call it.
 pub fn routes() -> Vec<Route> {
     [
-        dial::ROUTES,
-        hangup::ROUTES,
-        call_status::ROUTES,
-        controls::ROUTES,
-        contacts::ROUTES,
-        settings_fn::ROUTES,
-        webhook::ROUTES,
-        auth::ROUTES,
+        dial::routes(),
+        hangup::routes(),
+        call_status::routes(),
+        controls::routes(),
+        contacts::routes(),
+        calls::routes(),
+        settings_fn::routes(),
+        webhook::routes(),
+        auth::routes(),
     ]
     .concat()
-    .into_iter()
-    .chain(calls::routes())
-    .collect()
 }
 
 /// The configuration the functions are built from on one machine: the emulator stands in for

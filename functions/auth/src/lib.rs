@@ -8,11 +8,11 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
 use chrono::SecondsFormat;
 use domain::user::{Role, User, check_password, normalise_email};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::{CurrentUser, Passwords, Route, TokenSigner};
 use edge::http::{ApiJson, IdPath};
 use ports::auth::{AuditEntry, AuthStore, RateDecision};
@@ -20,16 +20,22 @@ use ports::{SharedClock, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[
-    Route::public("POST", "/api/auth/sign-in"),
-    Route::agent("POST", "/api/auth/sign-out"),
-    Route::agent("GET", "/api/auth/me"),
-    Route::admin("GET", "/api/users"),
-    Route::admin("POST", "/api/users"),
-    Route::admin("PATCH", "/api/users/{user_id}"),
-    Route::admin("GET", "/api/audit"),
-];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<AuthState> {
+    RouteTable::new()
+        .with(Route::public("POST", "/api/auth/sign-in"), sign_in)
+        .with(Route::agent("POST", "/api/auth/sign-out"), sign_out)
+        .with(Route::agent("GET", "/api/auth/me"), me)
+        .with(Route::admin("GET", "/api/users"), list_users)
+        .with(Route::admin("POST", "/api/users"), create_user)
+        .with(Route::admin("PATCH", "/api/users/{user_id}"), update_user)
+        .with(Route::admin("GET", "/api/audit"), audit)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 /// Sign-in attempts allowed per window, per client address and per e-mail.
 pub const SIGN_IN_WINDOW_SECS: u64 = 300;
@@ -53,14 +59,7 @@ pub struct AuthState {
 }
 
 pub fn router(state: AuthState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, post(sign_in))
-        .route(ROUTES[1].path, post(sign_out))
-        .route(ROUTES[2].path, get(me))
-        .route(ROUTES[3].path, get(list_users).post(create_user))
-        .route(ROUTES[5].path, patch(update_user))
-        .route(ROUTES[6].path, get(audit))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 #[derive(Serialize)]

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(auth::ROUTES, auth::app).await
+    wiring::lambda::run_http(&auth::routes(), auth::app).await
 }

@@ -1,6 +1,6 @@
 //! Sign-in and user administration through the access layer, against the real SQLite store.
 
-use auth::{AuthState, ROUTES, router};
+use auth::{AuthState, router, routes};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, Utc};
@@ -41,7 +41,7 @@ async fn fixture() -> Fixture {
         Arc::new(store.clone()),
         Arc::new(store.clone()),
         clock.clone(),
-        ROUTES,
+        &routes(),
     );
     let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
     Fixture { app, clock, state }

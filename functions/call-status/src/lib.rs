@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use edge::http::CallIdPath;
 use edge::view::CallView;
@@ -32,17 +32,23 @@ impl StatusState {
     }
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[
-    Route::agent("GET", "/api/call-status/status/{call_id}"),
-    Route::public("GET", "/api/health"),
-];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<StatusState> {
+    RouteTable::new()
+        .with(
+            Route::agent("GET", "/api/call-status/status/{call_id}"),
+            status,
+        )
+        .with(Route::public("GET", "/api/health"), health)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 pub fn router(state: StatusState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, get(status))
-        .route(ROUTES[1].path, get(health))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 /// Liveness for load balancers and the local stack; touches nothing.

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(call_status::ROUTES, call_status::app).await
+    wiring::lambda::run_http(&call_status::routes(), call_status::app).await
 }

@@ -4,11 +4,11 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Call, CallId, RecordingState};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use edge::http::CallIdPath;
 use edge::view::CallView;
@@ -28,19 +28,23 @@ pub struct DetailState {
     pub clock: SharedClock,
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[
-    Route::agent("GET", "/api/calls/{call_id}"),
-    Route::agent("GET", "/api/calls/{call_id}/recording"),
-    Route::agent("GET", "/api/calls/{call_id}/recording/link"),
-];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<DetailState> {
+    RouteTable::new()
+        .with(Route::agent("GET", "/api/calls/{call_id}"), detail)
+        .with(
+            Route::agent("GET", "/api/calls/{call_id}/recording"),
+            recording,
+        )
+        .with(
+            Route::agent("GET", "/api/calls/{call_id}/recording/link"),
+            recording_link,
+        )
+}
 
 pub fn routes(state: DetailState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, get(detail))
-        .route(ROUTES[1].path, get(recording))
-        .route(ROUTES[2].path, get(recording_link))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 impl DetailState {

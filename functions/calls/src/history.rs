@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, patch};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use domain::{Call, CallId, HistoryStatus, PhoneNumber, SearchTerms, Summary};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::CurrentUser;
 use edge::auth::Route;
 use edge::http::{ApiJson, ApiQuery, CallIdPath, cursor};
@@ -21,13 +21,6 @@ use ports::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-pub const ROUTES: &[Route] = &[
-    Route::agent("GET", "/api/calls"),
-    Route::agent("GET", "/api/calls/export.csv"),
-    Route::agent("PATCH", "/api/calls/{call_id}"),
-    Route::agent("GET", "/api/stats"),
-];
 
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
@@ -58,22 +51,18 @@ impl HistoryState {
     }
 }
 
-fn handler(method: &str, path: &str) -> MethodRouter<HistoryState> {
-    match (method, path) {
-        ("GET", "/api/calls") => get(list),
-        ("GET", "/api/calls/export.csv") => get(export),
-        ("PATCH", "/api/calls/{call_id}") => patch(annotate),
-        ("GET", "/api/stats") => get(stats),
-        other => unreachable!("route {other:?} has no handler"),
-    }
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<HistoryState> {
+    RouteTable::new()
+        .with(Route::agent("GET", "/api/calls"), list)
+        .with(Route::agent("GET", "/api/calls/export.csv"), export)
+        .with(Route::agent("PATCH", "/api/calls/{call_id}"), annotate)
+        .with(Route::agent("GET", "/api/stats"), stats)
 }
 
 pub fn routes(state: HistoryState) -> Router {
-    let mut router = Router::new();
-    for r in ROUTES {
-        router = router.route(r.path, handler(r.method, r.path));
-    }
-    router.with_state(state)
+    table().router().with_state(state)
 }
 
 /// The history filters, as they arrive in the query string.

@@ -9,11 +9,9 @@ pub use history::HistoryState;
 
 /// Every route of this function and who may call it.
 pub fn routes() -> Vec<edge::auth::Route> {
-    history::ROUTES
-        .iter()
-        .chain(detail::ROUTES)
-        .copied()
-        .collect()
+    let mut routes = history::table().routes();
+    routes.extend(detail::table().routes());
+    routes
 }
 
 /// The function's router, built from the process's wiring.

@@ -6,12 +6,12 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use domain::import::{self, ImportError, RowError};
 use domain::{CallId, Contact, ContactInput, SearchTerms};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use edge::error::FieldError;
 use edge::http::{ApiJson, ApiQuery, IdPath, cursor};
@@ -22,19 +22,6 @@ use ports::{
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// Every route of this function: `(method, path)`. The router is built from it and the OpenAPI
-/// test checks it against `docs/openapi.yaml`.
-pub const ROUTES: &[Route] = &[
-    Route::agent("GET", "/api/contacts"),
-    Route::agent("POST", "/api/contacts"),
-    Route::agent("POST", "/api/contacts/import"),
-    Route::agent("GET", "/api/contacts/{contact_id}"),
-    Route::agent("PUT", "/api/contacts/{contact_id}"),
-    Route::agent("PATCH", "/api/contacts/{contact_id}"),
-    Route::agent("DELETE", "/api/contacts/{contact_id}"),
-    Route::agent("GET", "/api/contacts/{contact_id}/calls"),
-];
 
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
@@ -55,28 +42,35 @@ impl ContactsState {
     pub const IMPORT_MAX_ROWS: usize = 20_000;
 }
 
-fn handler(method: &str, path: &str) -> MethodRouter<ContactsState> {
-    match (method, path) {
-        ("GET", "/api/contacts") => get(list),
-        ("POST", "/api/contacts") => post(create),
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<ContactsState> {
+    RouteTable::new()
+        .with(Route::agent("GET", "/api/contacts"), list)
+        .with(Route::agent("POST", "/api/contacts"), create)
         // The import reads the body itself, to answer an oversized file with a problem (413)
         // instead of axum's plain-text rejection.
-        ("POST", "/api/contacts/import") => post(import_csv).layer(DefaultBodyLimit::disable()),
-        ("GET", "/api/contacts/{contact_id}") => get(read),
-        ("PUT", "/api/contacts/{contact_id}") => axum::routing::put(replace),
-        ("PATCH", "/api/contacts/{contact_id}") => axum::routing::patch(patch),
-        ("DELETE", "/api/contacts/{contact_id}") => axum::routing::delete(remove),
-        ("GET", "/api/contacts/{contact_id}/calls") => get(calls),
-        other => unreachable!("route {other:?} has no handler"),
-    }
+        .with_layered(
+            Route::agent("POST", "/api/contacts/import"),
+            import_csv,
+            |m| m.layer(DefaultBodyLimit::disable()),
+        )
+        .with(Route::agent("GET", "/api/contacts/{contact_id}"), read)
+        .with(Route::agent("PUT", "/api/contacts/{contact_id}"), replace)
+        .with(Route::agent("PATCH", "/api/contacts/{contact_id}"), patch)
+        .with(Route::agent("DELETE", "/api/contacts/{contact_id}"), remove)
+        .with(
+            Route::agent("GET", "/api/contacts/{contact_id}/calls"),
+            calls,
+        )
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
 }
 
 pub fn router(state: ContactsState) -> Router {
-    let mut router = Router::new();
-    for r in ROUTES {
-        router = router.route(r.path, handler(r.method, r.path));
-    }
-    router.with_state(state)
+    table().router().with_state(state)
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(contacts::ROUTES, contacts::app).await
+    wiring::lambda::run_http(&contacts::routes(), contacts::app).await
 }

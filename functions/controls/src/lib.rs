@@ -14,10 +14,10 @@ pub use control::Control;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::post;
 use axum::{Json, Router};
 use domain::CallId;
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use edge::commands::Commander;
 use edge::http::{ApiJson, CallIdPath};
@@ -64,29 +64,35 @@ impl ControlsState {
     }
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[
-    Route::agent("POST", "/api/calls/{call_id}/mute"),
-    Route::agent("POST", "/api/calls/{call_id}/unmute"),
-    Route::agent("POST", "/api/calls/{call_id}/hold"),
-    Route::agent("POST", "/api/calls/{call_id}/resume"),
-    Route::agent("POST", "/api/calls/{call_id}/speaker"),
-    Route::agent("POST", "/api/calls/{call_id}/dtmf"),
-    Route::agent("POST", "/api/calls/{call_id}/recording/start"),
-    Route::agent("POST", "/api/calls/{call_id}/recording/stop"),
-];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<ControlsState> {
+    RouteTable::new()
+        .with(Route::agent("POST", "/api/calls/{call_id}/mute"), mute)
+        .with(Route::agent("POST", "/api/calls/{call_id}/unmute"), unmute)
+        .with(Route::agent("POST", "/api/calls/{call_id}/hold"), hold)
+        .with(Route::agent("POST", "/api/calls/{call_id}/resume"), resume)
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/speaker"),
+            speaker,
+        )
+        .with(Route::agent("POST", "/api/calls/{call_id}/dtmf"), dtmf)
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/recording/start"),
+            recording_start,
+        )
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/recording/stop"),
+            recording_stop,
+        )
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 pub fn router(state: ControlsState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, post(mute))
-        .route(ROUTES[1].path, post(unmute))
-        .route(ROUTES[2].path, post(hold))
-        .route(ROUTES[3].path, post(resume))
-        .route(ROUTES[4].path, post(speaker))
-        .route(ROUTES[5].path, post(dtmf))
-        .route(ROUTES[6].path, post(recording_start))
-        .route(ROUTES[7].path, post(recording_stop))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 async fn apply(

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(controls::ROUTES, controls::app).await
+    wiring::lambda::run_http(&controls::routes(), controls::app).await
 }

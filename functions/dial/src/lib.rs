@@ -7,9 +7,9 @@ pub use place_call::{Caller, PlaceCall};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use axum::{Extension, Json, Router};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::CurrentUser;
 use edge::auth::Route;
 use edge::commands::Commander;
@@ -82,13 +82,18 @@ pub struct DialState {
     pub policy: DialPolicy,
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[Route::agent("POST", "/api/telnyx/dial")];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<DialState> {
+    RouteTable::new().with(Route::agent("POST", "/api/telnyx/dial"), dial)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 pub fn router(state: DialState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, post(dial))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 #[derive(Deserialize)]

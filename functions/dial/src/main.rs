@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(dial::ROUTES, dial::app).await
+    wiring::lambda::run_http(&dial::routes(), dial::app).await
 }

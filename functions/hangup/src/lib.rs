@@ -2,10 +2,10 @@
 //! call that already ended answers 200 with the call.
 
 use axum::extract::State;
-use axum::routing::post;
 use axum::{Json, Router};
 use domain::{Call, CallId};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use edge::commands::{Commander, Sent};
 use edge::http::CallIdPath;
@@ -40,13 +40,18 @@ impl HangupState {
     }
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[Route::agent("POST", "/api/telnyx/hangup/{call_id}")];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<HangupState> {
+    RouteTable::new().with(Route::agent("POST", "/api/telnyx/hangup/{call_id}"), hangup)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 pub fn router(state: HangupState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, post(hangup))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 async fn hangup(

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(hangup::ROUTES, hangup::app).await
+    wiring::lambda::run_http(&hangup::routes(), hangup::app).await
 }

@@ -10,12 +10,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, get, post, put};
 use axum::{Extension, Json, Router};
 use base64::Engine;
 use domain::PhoneNumber;
 use domain::settings::{RecordingPrefs, Settings, SettingsPatch, validate_api_key};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::{CurrentUser, Route};
 use edge::error::FieldError;
 use edge::http::{ApiJson, ApiQuery};
@@ -28,16 +28,6 @@ use ports::{
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-
-pub const ROUTES: &[Route] = &[
-    Route::agent("GET", "/api/settings"),
-    Route::admin("PUT", "/api/settings"),
-    Route::admin("POST", "/api/settings/test-webhook"),
-    Route::agent("GET", "/api/numbers"),
-    Route::admin("GET", "/api/numbers/available"),
-    Route::admin("POST", "/api/numbers/orders"),
-    Route::admin("GET", "/api/cost-estimate"),
-];
 
 #[derive(Clone)]
 pub struct SettingsState {
@@ -59,25 +49,28 @@ pub struct SettingsState {
     pub audit: Arc<dyn AuditLog>,
 }
 
-fn handler(method: &str, path: &str) -> MethodRouter<SettingsState> {
-    match (method, path) {
-        ("GET", "/api/settings") => get(read),
-        ("PUT", "/api/settings") => put(write),
-        ("POST", "/api/settings/test-webhook") => post(test_webhook),
-        ("GET", "/api/numbers") => get(owned),
-        ("GET", "/api/numbers/available") => get(available),
-        ("POST", "/api/numbers/orders") => post(order),
-        ("GET", "/api/cost-estimate") => get(cost_estimate),
-        other => unreachable!("route {other:?} has no handler"),
-    }
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<SettingsState> {
+    RouteTable::new()
+        .with(Route::agent("GET", "/api/settings"), read)
+        .with(Route::admin("PUT", "/api/settings"), write)
+        .with(
+            Route::admin("POST", "/api/settings/test-webhook"),
+            test_webhook,
+        )
+        .with(Route::agent("GET", "/api/numbers"), owned)
+        .with(Route::admin("GET", "/api/numbers/available"), available)
+        .with(Route::admin("POST", "/api/numbers/orders"), order)
+        .with(Route::admin("GET", "/api/cost-estimate"), cost_estimate)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
 }
 
 pub fn router(state: SettingsState) -> Router {
-    let mut router = Router::new();
-    for r in ROUTES {
-        router = router.route(r.path, handler(r.method, r.path));
-    }
-    router.with_state(state)
+    table().router().with_state(state)
 }
 
 #[derive(Debug, Serialize)]

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(settings::ROUTES, settings::app).await
+    wiring::lambda::run_http(&settings::routes(), settings::app).await
 }

@@ -5,9 +5,9 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::post;
 use axum::{Json, Router};
 use edge::ApiError;
+use edge::RouteTable;
 use edge::auth::Route;
 use ports::{EventQueue, QueuedEvent, SharedClock};
 use serde_json::{Value, json};
@@ -22,13 +22,18 @@ pub struct WebhookState {
     pub clock: SharedClock,
 }
 
-/// Every route here and who may call it (the router is built from this list).
-pub const ROUTES: &[Route] = &[Route::public("POST", "/api/webhooks/telnyx")];
+/// Every route here, who may call it, and its handler. The router is built from this table;
+/// the access layer, the template check and the OpenAPI check read it too.
+pub fn table() -> RouteTable<WebhookState> {
+    RouteTable::new().with(Route::public("POST", "/api/webhooks/telnyx"), receive)
+}
+
+pub fn routes() -> Vec<Route> {
+    table().routes()
+}
 
 pub fn router(state: WebhookState) -> Router {
-    Router::new()
-        .route(ROUTES[0].path, post(receive))
-        .with_state(state)
+    table().router().with_state(state)
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    wiring::lambda::run_http(webhook::ROUTES, webhook::app).await
+    wiring::lambda::run_http(&webhook::routes(), webhook::app).await
 }

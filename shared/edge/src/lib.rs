@@ -6,6 +6,8 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod http;
+pub mod routes;
 pub mod view;
 
 pub use error::ApiError;
+pub use routes::RouteTable;

@@ -1,6 +1,5 @@
-//! A route and who may call it. Every function crate publishes its routes as a `&[Route]` and
-//! builds its router from that list, so the access layer, the template check and the OpenAPI
-//! check all read the same table, and a new route cannot be added without saying who may call it.
+//! A route and who may call it. Every function's route table ([`crate::RouteTable`]) pairs each
+//! route with its handler.
 
 use domain::user::Role;
 
