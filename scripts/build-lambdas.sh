@@ -30,9 +30,9 @@ else
     ensure_arm64_target
 fi
 
-# `-p`: features are unified over the packages a cargo run selects, so the functions are built
-# by themselves, without the local stack's SQLite store (`sam build`'s `--bin` gets the same from
-# the workspace's default-members).
+# `-p`: only the functions are built, and none of them depends on the local stack's SQLite store
+# (shared/store-sqlite); `sam build`'s `--bin` builds the workspace's default-members, the same
+# set.
 packages=()
 for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
 

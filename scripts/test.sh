@@ -25,8 +25,8 @@ fi
 standins_env="$(scripts/standins.sh start)"
 
 say "Rust tests (MongoDB and SQS adapters against the stand-ins)"
-# The workspace build unifies shared's features (the Lambda crates enable mongodb and sqs), so the
-# contract suites include their MongoDB/SQS cases; REQUIRE_STANDINS turns a skip into a failure.
+# The contract suites (shared/contracts) run every MongoDB/SQS case against the stand-ins;
+# REQUIRE_STANDINS turns a skip into a failure.
 # The stand-ins' variables stay inside this subshell: the browser tests below run the embedded
 # default.
 ( . "$standins_env"; REQUIRE_STANDINS=1 cargo test -q --workspace 2>&1 ) | tee target/rust-tests.log | grep -E '^(test result|running [1-9]|error|failures:|---- )' || true

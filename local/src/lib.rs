@@ -195,21 +195,7 @@ impl Stack {
         let processor = processor::Processor::build(&wiring).await?;
         let (queue, events) = EventPump::start(rehearsal, processor);
         let wiring = wiring.with_queue(queue);
-        let auth = auth::AuthState::build(&wiring).await?;
-        accounts.create(&auth, &wiring.config).await?;
-
-        let api = Router::new()
-            .merge(dial::app(&wiring).await?)
-            .merge(hangup::app(&wiring).await?)
-            .merge(call_status::app(&wiring).await?)
-            .merge(controls::app(&wiring).await?)
-            .merge(contacts::app(&wiring).await?)
-            .merge(calls::app(&wiring).await?)
-            .merge(settings_fn::app(&wiring).await?)
-            .merge(webhook::app(&wiring).await?)
-            .merge(auth::router(auth));
-        // The same access table the Lambdas use: every route of every function.
-        let api = protect(api, wiring.access(&routes()).await?);
+        let api = mount(&wiring, &accounts).await?;
         let frontend = settings
             .frontend_dir
             .join("index.html")
@@ -238,6 +224,23 @@ impl Stack {
     pub async fn wait(self) {
         let _ = self.server.await;
     }
+}
+
+/// Every function, built from the one wiring, behind the same access table the Lambdas use.
+async fn mount(wiring: &Wiring, accounts: &DemoAccounts) -> Result<Router, StartError> {
+    let auth = auth::AuthState::build(wiring).await?;
+    accounts.create(&auth, &wiring.config).await?;
+    let api = Router::new()
+        .merge(dial::app(wiring).await?)
+        .merge(hangup::app(wiring).await?)
+        .merge(call_status::app(wiring).await?)
+        .merge(controls::app(wiring).await?)
+        .merge(contacts::app(wiring).await?)
+        .merge(calls::app(wiring).await?)
+        .merge(settings_fn::app(wiring).await?)
+        .merge(webhook::app(wiring).await?)
+        .merge(auth::router(auth));
+    Ok(protect(api, wiring.access(&routes()).await?))
 }
 
 /// API paths keep problem-JSON answers; everything else is the static site, when it is built.

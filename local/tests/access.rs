@@ -67,18 +67,7 @@ fn concrete(path: &str) -> String {
 async fn every_route_needs_a_session_and_the_right_role() {
     let (stack, _dir) = common::stack().await;
     let http = reqwest::Client::new();
-    let agent = common::token(
-        &stack.url,
-        DemoAccounts::AGENT_EMAIL,
-        DemoAccounts::AGENT_PASSWORD,
-    )
-    .await;
-    let admin = common::token(
-        &stack.url,
-        DemoAccounts::ADMIN_EMAIL,
-        DemoAccounts::ADMIN_PASSWORD,
-    )
-    .await;
+    let (agent, admin) = common::demo_tokens(&stack.url).await;
     let routes = local::routes();
     let with = |access: Access| -> Vec<String> {
         let mut v: Vec<String> = routes
@@ -295,18 +284,7 @@ fn dial_body(to: &str) -> Value {
 async fn the_dial_policy_refuses_in_plain_words_keeps_an_audit_and_limits_each_user() {
     let (stack, _dir) = common::stack().await;
     let http = reqwest::Client::new();
-    let agent = common::token(
-        &stack.url,
-        DemoAccounts::AGENT_EMAIL,
-        DemoAccounts::AGENT_PASSWORD,
-    )
-    .await;
-    let admin = common::token(
-        &stack.url,
-        DemoAccounts::ADMIN_EMAIL,
-        DemoAccounts::ADMIN_PASSWORD,
-    )
-    .await;
+    let (agent, admin) = common::demo_tokens(&stack.url).await;
     let dial_url = format!("{}/api/telnyx/dial", stack.url);
     let dial = |token: String, to: &'static str| {
         let (http, dial_url) = (http.clone(), dial_url.clone());

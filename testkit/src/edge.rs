@@ -73,6 +73,27 @@ pub fn path_id() -> impl Strategy<Value = String> {
 /// Content types for a JSON route: mostly `application/json`, sometimes another JSON type
 /// (a parameter, a `+json` suffix), none, or one that is not JSON. [`is_json_type`] says which
 /// the router must accept.
+/// Requests to the `{id}` routes of a resource: one of `routes` (method, path suffix), any path
+/// id, any content type, any `body`.
+pub fn id_requests<B: Strategy>(
+    routes: Vec<(axum::http::Method, &'static str)>,
+    body: B,
+) -> impl Strategy<
+    Value = (
+        (axum::http::Method, &'static str),
+        String,
+        Option<&'static str>,
+        B::Value,
+    ),
+> {
+    (
+        prop::sample::select(routes),
+        path_id(),
+        content_type(),
+        body,
+    )
+}
+
 pub fn content_type() -> impl Strategy<Value = Option<&'static str>> {
     prop_oneof![
         8 => Just(Some("application/json")),
@@ -112,6 +133,17 @@ pub fn request(
         r = r.header(header::CONTENT_TYPE, ct);
     }
     r.body(Body::from(body)).expect("request builds")
+}
+
+/// The answer's status is one of `allowed`.
+pub fn status_among(a: &Answer, what: &str, allowed: &[u16]) -> Result<(), TestCaseError> {
+    prop_assert!(
+        allowed.contains(&a.status.as_u16()),
+        "{what}: {} {:?}",
+        a.status,
+        a.body
+    );
+    Ok(())
 }
 
 /// What every edge answer must be: below 500 (but for the documented 502 when Telnyx refuses or

@@ -284,3 +284,45 @@ pub async fn place_call(
     store.insert(&call).await.expect("call stored");
     call
 }
+
+/// A Telnyx webhook body about one of our calls (its id in `client_state`), as Telnyx sends it
+/// for the leg `leg`; `extra` fields join the payload.
+pub fn telnyx_envelope(
+    id: &str,
+    kind: &str,
+    occurred_at: DateTime<Utc>,
+    call: domain::CallId,
+    leg: &str,
+    extra: Value,
+) -> String {
+    let mut payload = serde_json::json!({
+        "call_control_id": leg,
+        "call_leg_id": "leg",
+        "call_session_id": "session",
+        "connection_id": "1",
+        "client_state": telnyx::client_state::encode(call),
+        "from": "+13125550201",
+        "to": "+12125550100",
+    });
+    if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+        payload.extend(extra.clone());
+    }
+    serde_json::json!({
+        "data": {"record_type": "event", "event_type": kind, "id": id,
+                 "occurred_at": occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                 "payload": payload},
+        "meta": {"attempt": 1, "delivered_to": "http://localhost/api/webhooks/telnyx"}
+    })
+    .to_string()
+}
+
+/// The callee hanging up with `cause`, as the processor reads Telnyx's `call.hangup`.
+pub fn hangup(cause: &str) -> domain::CallEventKind {
+    domain::CallEventKind::Hangup {
+        cause: cause.into(),
+        source: Some("callee".into()),
+        sip_code: None,
+        start_time: None,
+        end_time: None,
+    }
+}

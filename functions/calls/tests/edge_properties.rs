@@ -14,7 +14,8 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use testkit::edge::{
-    bodies, check, content_type, encode, is_json_type, junk, path_id, problem, request, runtime,
+    bodies, check, content_type, encode, id_requests, is_json_type, junk, problem, request,
+    runtime, status_among,
 };
 use testkit::{FixedClock, memory_store, send, telnyx_client};
 
@@ -54,13 +55,7 @@ async fn fixture() -> Fixture {
             occurred_at: at + Duration::seconds(secs),
             kind,
         };
-        let hangup = |cause: &str| CallEventKind::Hangup {
-            cause: cause.into(),
-            source: Some("callee".into()),
-            sip_code: None,
-            start_time: None,
-            end_time: None,
-        };
+        let hangup = testkit::hangup;
         let events = match i % 4 {
             0 => vec![
                 ev("i", 1, CallEventKind::Initiated),
@@ -305,29 +300,21 @@ fn any_annotation_answers_the_call_or_a_problem() {
 fn any_call_id_is_not_found() {
     let rt = runtime();
     let f = rt.block_on(fixture());
-    let strategy = (
-        prop::sample::select(vec![
+    let strategy = id_requests(
+        vec![
             (Method::GET, ""),
             (Method::GET, "/recording"),
             (Method::GET, "/recording/link"),
             (Method::PATCH, ""),
             (Method::DELETE, ""),
-        ]),
-        path_id(),
-        content_type(),
+        ],
         body(),
     );
     check(192, strategy, |((method, suffix), id, ct, body)| {
         let uri = format!("/api/calls/{id}{suffix}");
         let a = rt.block_on(send(&f.router, request(method, &uri, ct, body)));
         problem(&a, &uri)?;
-        prop_assert!(
-            matches!(a.status.as_u16(), 400 | 404 | 405 | 415),
-            "{}: {} {:?}",
-            uri,
-            a.status,
-            a.body
-        );
+        status_among(&a, &uri, &[400, 404, 405, 415])?;
         Ok(())
     });
 }

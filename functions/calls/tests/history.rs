@@ -43,13 +43,7 @@ async fn add(store: &SqliteStore, at: DateTime<Utc>, from: &str, to: &str, fate:
         occurred_at: at + Duration::seconds(secs),
         kind,
     };
-    let hangup = |cause: &str| CallEventKind::Hangup {
-        cause: cause.into(),
-        source: Some("callee".into()),
-        sip_code: None,
-        start_time: None,
-        end_time: None,
-    };
+    let hangup = testkit::hangup;
     let mut events = vec![ev("init", 1, CallEventKind::Initiated)];
     match fate {
         Fate::Answered { ring, talk } => {

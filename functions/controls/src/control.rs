@@ -2,12 +2,26 @@
 //! Telnyx command (with a command id derived from that state, so a retried request never acts
 //! twice) and records the new state. The edge (`lib.rs`) reads requests into a [`Control`].
 
-use crate::ControlsState;
 use domain::{Call, CallId, ControlRefusal};
 use edge::ApiError;
-use edge::commands::Sent;
+use edge::commands::{Commander, Sent};
 use edge::view::CallAt;
 use ports::{CallAction, CommandRecord, CommandResult};
+use ports::{CallStore, SharedClock};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ControlsState {
+    pub calls: Arc<dyn CallStore>,
+    pub commander: Commander,
+    pub clock: SharedClock,
+    /// Names the person on the call in every answer.
+    pub contacts: Arc<dyn ports::ContactStore>,
+    /// The team's hold music and recording preferences.
+    pub settings: Arc<dyn ports::SettingsStore>,
+    /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
+    pub default_hold_music_url: String,
+}
 
 /// A control as the edge read it, already checked where it carries input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,16 +103,16 @@ async fn hold(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {
 }
 
 async fn resume(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {
-    let call = s.load(id, true).await?;
-    if !call.on_hold {
-        return Ok(s.view(&call).await);
-    }
-    s.transition(
-        &call,
+    turn_off(
+        s,
+        id,
+        |c| c.on_hold,
         CallAction::PlaybackStop,
-        format!("{id}:resume:{}", call.holds),
-        None,
-        &|c: &mut Call| c.on_hold = false,
+        |c| {
+            (format!("{id}:resume:{}", c.holds), |c: &mut Call| {
+                c.on_hold = false
+            })
+        },
     )
     .await
 }
@@ -155,18 +169,37 @@ async fn recording_start(s: &ControlsState, id: CallId) -> Result<CallAt, ApiErr
 }
 
 async fn recording_stop(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {
-    let call = s.load(id, true).await?;
-    if !call.recording_active {
-        return Ok(s.view(&call).await);
-    }
-    s.transition(
-        &call,
+    turn_off(
+        s,
+        id,
+        |c| c.recording_active,
         CallAction::RecordStop,
-        format!("{id}:record_stop:{}", call.recordings_started),
-        None,
-        &|c: &mut Call| c.recording_active = false,
+        |c| {
+            (
+                format!("{id}:record_stop:{}", c.recordings_started),
+                |c: &mut Call| c.recording_active = false,
+            )
+        },
     )
     .await
+}
+
+/// Stops what an answered call has on (hold music, a recording): nothing is sent when it is
+/// already off; `step` names the command for this transition and the state it leaves.
+async fn turn_off(
+    s: &ControlsState,
+    id: CallId,
+    is_on: fn(&Call) -> bool,
+    action: CallAction,
+    step: impl FnOnce(&Call) -> (String, fn(&mut Call)),
+) -> Result<CallAt, ApiError> {
+    let call = s.load(id, true).await?;
+    if !is_on(&call) {
+        return Ok(s.view(&call).await);
+    }
+    let (command_id, off) = step(&call);
+    s.transition(&call, action, command_id, None, &move |c: &mut Call| off(c))
+        .await
 }
 
 fn refusal(reason: ControlRefusal) -> ApiError {

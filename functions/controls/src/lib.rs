@@ -10,7 +10,7 @@
 
 mod control;
 
-pub use control::Control;
+pub use control::{Control, ControlsState};
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -22,25 +22,10 @@ use edge::auth::Route;
 use edge::commands::Commander;
 use edge::http::{ApiJson, CallIdPath};
 use edge::view::CallView;
-use ports::{CallStore, SharedClock};
 use serde::Deserialize;
-use std::sync::Arc;
 
 /// Longest DTMF string accepted in one request (a PIN, an extension, a menu path).
 pub const MAX_DTMF_DIGITS: usize = 32;
-
-#[derive(Clone)]
-pub struct ControlsState {
-    pub calls: Arc<dyn CallStore>,
-    pub commander: Commander,
-    pub clock: SharedClock,
-    /// Names the person on the call in every answer.
-    pub contacts: Arc<dyn ports::ContactStore>,
-    /// The team's hold music and recording preferences.
-    pub settings: Arc<dyn ports::SettingsStore>,
-    /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
-    pub default_hold_music_url: String,
-}
 
 impl ControlsState {
     /// The one composition root of this function: its Lambda `main`, the local stack and the
@@ -66,12 +51,33 @@ impl ControlsState {
 
 /// Every route here, who may call it, and its handler. The router is built from this table;
 /// the access layer, the template check and the OpenAPI check read it too.
+/// A handler for a control that takes no body: the path names it.
+macro_rules! plain {
+    ($control:expr) => {
+        |State(s): State<ControlsState>, CallIdPath(id): CallIdPath| async move {
+            apply(&s, id, $control).await
+        }
+    };
+}
+
 pub fn table() -> RouteTable<ControlsState> {
     RouteTable::new()
-        .with(Route::agent("POST", "/api/calls/{call_id}/mute"), mute)
-        .with(Route::agent("POST", "/api/calls/{call_id}/unmute"), unmute)
-        .with(Route::agent("POST", "/api/calls/{call_id}/hold"), hold)
-        .with(Route::agent("POST", "/api/calls/{call_id}/resume"), resume)
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/mute"),
+            plain!(Control::Mute),
+        )
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/unmute"),
+            plain!(Control::Unmute),
+        )
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/hold"),
+            plain!(Control::Hold),
+        )
+        .with(
+            Route::agent("POST", "/api/calls/{call_id}/resume"),
+            plain!(Control::Resume),
+        )
         .with(
             Route::agent("POST", "/api/calls/{call_id}/speaker"),
             speaker,
@@ -79,11 +85,11 @@ pub fn table() -> RouteTable<ControlsState> {
         .with(Route::agent("POST", "/api/calls/{call_id}/dtmf"), dtmf)
         .with(
             Route::agent("POST", "/api/calls/{call_id}/recording/start"),
-            recording_start,
+            plain!(Control::RecordingStart),
         )
         .with(
             Route::agent("POST", "/api/calls/{call_id}/recording/stop"),
-            recording_stop,
+            plain!(Control::RecordingStop),
         )
 }
 
@@ -101,48 +107,6 @@ async fn apply(
     control: Control,
 ) -> Result<Json<CallView>, ApiError> {
     Ok(Json(s.apply_control(id, control).await?.view()))
-}
-
-async fn mute(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::Mute).await
-}
-
-async fn unmute(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::Unmute).await
-}
-
-async fn hold(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::Hold).await
-}
-
-async fn resume(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::Resume).await
-}
-
-async fn recording_start(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::RecordingStart).await
-}
-
-async fn recording_stop(
-    State(s): State<ControlsState>,
-    CallIdPath(id): CallIdPath,
-) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, Control::RecordingStop).await
 }
 
 #[derive(Deserialize)]

@@ -9,14 +9,12 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, header};
 use chrono::Utc;
-use controls::{ControlsState, router};
 use domain::{Call, CallEvent, CallEventKind, CallId};
-use ports::{CallStore, SystemClock};
+use ports::CallStore;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
-use testkit::edge::{check, content_type, is_json_type, path_id, problem, runtime};
+use testkit::edge::{check, content_type, is_json_type, junk, path_id, problem, runtime};
 use testkit::{emulator, eventually, memory_store, send, telnyx_client};
 
 const CONTROLS: &[&str] = &[
@@ -41,14 +39,11 @@ async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = edge::http::finish(router(ControlsState {
-        calls: Arc::new(store.clone()),
-        commander: testkit::commander(telnyx.clone(), &store),
-        clock: Arc::new(SystemClock),
-        settings: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        default_hold_music_url: "https://example.com/hold.mp3".into(),
-    }));
+    let router = {
+        let mut wiring = testkit::wiring(&emulator, &store);
+        wiring.config.hold_music_url = "https://example.com/hold.mp3".into();
+        edge::http::finish(controls::app(&wiring).await.expect("controls build"))
+    };
     let c = testkit::place_call(&store, &telnyx, "+12125550100", false).await;
     let ccid = c.telnyx.as_ref().unwrap().call_control_id.clone();
     eventually(Duration::from_secs(5), "callee answers", || {
@@ -89,21 +84,6 @@ fn request(
         r = r.header("idempotency-key", k);
     }
     r.body(Body::from(body)).expect("request builds")
-}
-
-fn junk() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        "\\PC{0,12}".prop_map(Value::from),
-        Just(json!([])),
-        Just(json!({})),
-        Just(json!(["1"])),
-    ]
 }
 
 /// Bodies: control-shaped JSON (`on`, `digits`), other JSON, JSON cut anywhere, text, bytes.

@@ -3,9 +3,8 @@
 
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
-use controls::{ControlsState, router};
 use domain::{Call, CallEvent, CallEventKind, CallId};
-use ports::{CallStore, CommandLog, SystemClock};
+use ports::{CallStore, CommandLog};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,14 +23,11 @@ async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = edge::http::finish(router(ControlsState {
-        calls: Arc::new(store.clone()),
-        commander: testkit::commander(telnyx.clone(), &store),
-        clock: Arc::new(SystemClock),
-        settings: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        default_hold_music_url: HOLD_MUSIC.into(),
-    }));
+    let router = {
+        let mut wiring = testkit::wiring(&emulator, &store);
+        wiring.config.hold_music_url = HOLD_MUSIC.into();
+        edge::http::finish(controls::app(&wiring).await.expect("controls build"))
+    };
     // The team records in mono WAV.
     let mut settings = ports::SettingsStore::load_settings(&store).await.unwrap();
     settings.recording.format = domain::settings::RecordingFormat::Wav;

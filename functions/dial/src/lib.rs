@@ -3,7 +3,10 @@
 
 mod place_call;
 
-pub use place_call::{Caller, PlaceCall};
+pub use place_call::{
+    Caller, DIAL_RATE_PER_ADDRESS, DIAL_RATE_PER_USER, DIAL_RATE_WINDOW_SECS, DialPolicy,
+    DialState, PlaceCall,
+};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -15,72 +18,7 @@ use edge::auth::Route;
 use edge::commands::Commander;
 use edge::http::ApiJson;
 use edge::view::CallView;
-use ports::auth::{AuditLog, AuthStore, RateLimiter};
-use ports::{CallControl, CallStore, SharedClock};
 use serde::Deserialize;
-use std::sync::Arc;
-
-/// What the team's data says about a dial: which caller IDs the account owns, the recording
-/// preferences and default caller ID from the settings, and the contacts numbers belong to.
-#[derive(Clone)]
-pub struct DialPolicy {
-    pub owned_numbers: Arc<dyn ports::OwnedNumbers>,
-    /// Countries callable besides those of the team's own numbers (`ALLOWED_COUNTRIES`).
-    pub extra_countries: Vec<String>,
-    pub settings: Arc<dyn ports::SettingsStore>,
-    pub contacts: Arc<dyn ports::ContactStore>,
-    /// Counts the caller's recent calls for the per-user limits.
-    pub history: Arc<dyn ports::CallHistory>,
-    /// Bursts of dials per user and per address (shared by every instance).
-    pub limiter: Arc<dyn RateLimiter>,
-    /// Refused dials are kept here: who tried to call what.
-    pub audit: Arc<dyn AuditLog>,
-    /// Dials one user may place per minute (`DIAL_RATE_PER_MINUTE`); an address gets three
-    /// users' worth, at least [`DIAL_RATE_PER_ADDRESS`].
-    pub rate_per_minute: u32,
-}
-
-impl DialPolicy {
-    /// Every team-data port from one store (the embedded file, or MongoDB in AWS).
-    pub fn from_store<S>(
-        owned_numbers: Arc<dyn ports::OwnedNumbers>,
-        extra_countries: Vec<String>,
-        store: Arc<S>,
-    ) -> Self
-    where
-        S: wiring::DataStore + AuthStore + 'static,
-    {
-        Self {
-            owned_numbers,
-            extra_countries,
-            settings: store.clone(),
-            contacts: store.clone(),
-            history: store.clone(),
-            limiter: store.clone(),
-            audit: store,
-            rate_per_minute: DIAL_RATE_PER_USER,
-        }
-    }
-}
-
-/// Dials allowed per minute, per user and per client address, by default: a person redialing
-/// after a busy line stays far below; a script looping over numbers does not.
-pub const DIAL_RATE_WINDOW_SECS: u64 = 60;
-pub const DIAL_RATE_PER_USER: u32 = 10;
-pub const DIAL_RATE_PER_ADDRESS: u32 = 30;
-
-#[derive(Clone)]
-pub struct DialState {
-    pub calls: Arc<dyn CallStore>,
-    pub telnyx: Arc<dyn CallControl>,
-    /// Keeps the dial in the call's timeline.
-    pub commander: Commander,
-    pub clock: SharedClock,
-    pub default_country: String,
-    pub ring_timeout_secs: u32,
-    pub call_time_limit_secs: u32,
-    pub policy: DialPolicy,
-}
 
 /// Every route here, who may call it, and its handler. The router is built from this table;
 /// the access layer, the template check and the OpenAPI check read it too.

@@ -2,17 +2,83 @@
 //! place it. No HTTP here: the edge (`lib.rs`) turns a request into a [`PlaceCall`] and the
 //! answer into JSON, and the tests call [`DialState::place_call`] directly.
 
-use crate::{DIAL_RATE_PER_ADDRESS, DIAL_RATE_WINDOW_SECS, DialState};
 use chrono::Duration;
 use domain::policy::DialUsage;
 use domain::settings::Settings;
 use domain::{Call, CallId, PhoneNumber};
 use edge::ApiError;
 use edge::auth::CurrentUser;
+use edge::commands::Commander;
 use edge::error::FieldError;
 use edge::view::CallAt;
-use ports::auth::{AuditEntry, RateDecision};
-use ports::{CallFilter, CommandRecord, CommandResult, DialCommand, TelnyxError};
+use ports::auth::{AuditEntry, AuditLog, AuthStore, RateDecision, RateLimiter};
+use ports::{
+    CallControl, CallFilter, CallStore, CommandRecord, CommandResult, DialCommand, SharedClock,
+    TelnyxError,
+};
+use std::sync::Arc;
+
+/// What the team's data says about a dial: which caller IDs the account owns, the recording
+/// preferences and default caller ID from the settings, and the contacts numbers belong to.
+#[derive(Clone)]
+pub struct DialPolicy {
+    pub owned_numbers: Arc<dyn ports::OwnedNumbers>,
+    /// Countries callable besides those of the team's own numbers (`ALLOWED_COUNTRIES`).
+    pub extra_countries: Vec<String>,
+    pub settings: Arc<dyn ports::SettingsStore>,
+    pub contacts: Arc<dyn ports::ContactStore>,
+    /// Counts the caller's recent calls for the per-user limits.
+    pub history: Arc<dyn ports::CallHistory>,
+    /// Bursts of dials per user and per address (shared by every instance).
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Refused dials are kept here: who tried to call what.
+    pub audit: Arc<dyn AuditLog>,
+    /// Dials one user may place per minute (`DIAL_RATE_PER_MINUTE`); an address gets three
+    /// users' worth, at least [`DIAL_RATE_PER_ADDRESS`].
+    pub rate_per_minute: u32,
+}
+
+impl DialPolicy {
+    /// Every team-data port from one store (the embedded file, or MongoDB in AWS).
+    pub fn from_store<S>(
+        owned_numbers: Arc<dyn ports::OwnedNumbers>,
+        extra_countries: Vec<String>,
+        store: Arc<S>,
+    ) -> Self
+    where
+        S: wiring::DataStore + AuthStore + 'static,
+    {
+        Self {
+            owned_numbers,
+            extra_countries,
+            settings: store.clone(),
+            contacts: store.clone(),
+            history: store.clone(),
+            limiter: store.clone(),
+            audit: store,
+            rate_per_minute: DIAL_RATE_PER_USER,
+        }
+    }
+}
+
+/// Dials allowed per minute, per user and per client address, by default: a person redialing
+/// after a busy line stays far below; a script looping over numbers does not.
+pub const DIAL_RATE_WINDOW_SECS: u64 = 60;
+pub const DIAL_RATE_PER_USER: u32 = 10;
+pub const DIAL_RATE_PER_ADDRESS: u32 = 30;
+
+#[derive(Clone)]
+pub struct DialState {
+    pub calls: Arc<dyn CallStore>,
+    pub telnyx: Arc<dyn CallControl>,
+    /// Keeps the dial in the call's timeline.
+    pub commander: Commander,
+    pub clock: SharedClock,
+    pub default_country: String,
+    pub ring_timeout_secs: u32,
+    pub call_time_limit_secs: u32,
+    pub policy: DialPolicy,
+}
 
 /// Who dials: the signed-in user (none where no sign-in runs in front, as in some tests) and
 /// the client's address, which the rate limits and the audit trail key on.

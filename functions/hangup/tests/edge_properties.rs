@@ -7,10 +7,7 @@
 
 use axum::http::Method;
 use domain::Call;
-use hangup::{HangupState, router};
-use ports::SystemClock;
 use proptest::prelude::*;
-use std::sync::Arc;
 use testkit::edge::{check, encode, path_id, problem, request, runtime};
 use testkit::{emulator, memory_store, send, telnyx_client};
 
@@ -25,12 +22,11 @@ async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = edge::http::finish(router(HangupState {
-        calls: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        commander: testkit::commander(telnyx.clone(), &store),
-        clock: Arc::new(SystemClock),
-    }));
+    let router = edge::http::finish(
+        hangup::app(&testkit::wiring(&emulator, &store))
+            .await
+            .expect("hangup builds"),
+    );
     let call = testkit::place_call(&store, &telnyx, "+12125550100", false).await;
     Fixture {
         router,

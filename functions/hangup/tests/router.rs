@@ -3,8 +3,7 @@
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use domain::{Call, CallEvent, CallEventKind, CallId, PhoneNumber};
-use hangup::{HangupState, router};
-use ports::{CallStore, SystemClock};
+use ports::CallStore;
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{call, emulator, eventually, memory_store, telnyx_client};
@@ -20,12 +19,11 @@ async fn fixture() -> Fixture {
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
     let telnyx = telnyx_client(&emulator);
-    let router = edge::http::finish(router(HangupState {
-        calls: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        commander: testkit::commander(telnyx.clone(), &store),
-        clock: Arc::new(SystemClock),
-    }));
+    let router = edge::http::finish(
+        hangup::app(&testkit::wiring(&emulator, &store))
+            .await
+            .expect("hangup builds"),
+    );
     Fixture {
         router,
         store,

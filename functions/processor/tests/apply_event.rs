@@ -33,16 +33,6 @@ fn event(id: &str, call: Option<CallId>, at: i64, kind: CallEventKind) -> Incomi
     }
 }
 
-fn hangup() -> CallEventKind {
-    CallEventKind::Hangup {
-        cause: "normal_clearing".into(),
-        source: Some("callee".into()),
-        sip_code: None,
-        start_time: None,
-        end_time: None,
-    }
-}
-
 async fn processor(store: &store_sqlite::SqliteStore, clock: Arc<FixedClock>) -> Processor {
     let emulator = emulator(None).await;
     let wiring = testkit::wiring(&emulator, store).with_clock(clock);
@@ -71,7 +61,7 @@ async fn repeated_and_shuffled_events_give_the_same_call_as_the_ordered_ones() {
     let call = stored_call(&store).await;
     let id = Some(call.id);
     let events = [
-        event("e3", id, 20, hangup()),
+        event("e3", id, 20, testkit::hangup("normal_clearing")),
         event("e2", id, 5, CallEventKind::Answered),
         event("e1", id, 1, CallEventKind::Initiated),
         event("e2", id, 5, CallEventKind::Answered),

@@ -8,7 +8,6 @@ use ports::{CallStore, EventLog, QueuedEvent};
 use processor::{ProcessError, Processed, Processor};
 use serde_json::json;
 use std::sync::Arc;
-use telnyx::client_state;
 use testkit::{FixedClock, memory_store};
 
 fn t(secs: i64) -> chrono::DateTime<Utc> {
@@ -16,26 +15,7 @@ fn t(secs: i64) -> chrono::DateTime<Utc> {
 }
 
 fn envelope(id: &str, kind: &str, at: i64, call: CallId, extra: serde_json::Value) -> String {
-    let mut payload = json!({
-        "call_control_id": "v3:test-leg",
-        "call_leg_id": "leg",
-        "call_session_id": "session",
-        "connection_id": "1",
-        "client_state": client_state::encode(call),
-        "from": "+13125550201",
-        "to": "+12125550100",
-    });
-    payload
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    json!({
-        "data": {"record_type": "event", "event_type": kind, "id": id,
-                 "occurred_at": t(at).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                 "payload": payload},
-        "meta": {"attempt": 1, "delivered_to": "http://localhost/api/webhooks/telnyx"}
-    })
-    .to_string()
+    testkit::telnyx_envelope(id, kind, t(at), call, "v3:test-leg", extra)
 }
 
 fn queued(body: String) -> QueuedEvent {

@@ -19,6 +19,13 @@ pub async fn token(url: &str, email: &str, password: &str) -> String {
     body["token"].as_str().expect("a token").to_string()
 }
 
+/// Sessions of the demo agent and the demo admin.
+pub async fn demo_tokens(url: &str) -> (String, String) {
+    let agent = token(url, DemoAccounts::AGENT_EMAIL, DemoAccounts::AGENT_PASSWORD).await;
+    let admin = token(url, DemoAccounts::ADMIN_EMAIL, DemoAccounts::ADMIN_PASSWORD).await;
+    (agent, admin)
+}
+
 /// A client that sends `Authorization: Bearer <token>` with every request.
 pub fn client_with(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();

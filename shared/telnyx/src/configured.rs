@@ -2,7 +2,7 @@
 //! `PUT /api/settings` win over the deployment's environment, so changing them in the app takes
 //! effect on the next command without a redeploy.
 
-use crate::TelnyxHttp;
+use crate::client::TelnyxHttp;
 use async_trait::async_trait;
 use domain::{PhoneNumber, TelnyxLeg};
 use ports::Secret;

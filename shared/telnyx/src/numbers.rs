@@ -1,7 +1,7 @@
 //! Phone numbers over Telnyx's REST API (`/v2/phone_numbers`, `/v2/available_phone_numbers`,
 //! `/v2/number_orders`), and the short-lived cache the dial path asks "do we own this number?".
 
-use crate::TelnyxHttp;
+use crate::client::TelnyxHttp;
 use async_trait::async_trait;
 use domain::PhoneNumber;
 use ports::{
