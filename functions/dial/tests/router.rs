@@ -5,7 +5,7 @@ use dial::{DialState, router};
 use domain::{CallId, CallStatus};
 use ports::{CallStore, SystemClock};
 use std::sync::Arc;
-use testkit::{call, emulator, memory_store, telnyx_client};
+use testkit::{call, emulator, memory_store};
 
 struct Fixture {
     router: axum::Router,
@@ -18,20 +18,9 @@ async fn fixture() -> Fixture {
     // listens here, and these tests only look at what the dial itself does.
     let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
     let store = memory_store();
-    let router = edge::http::finish(router(DialState {
-        calls: Arc::new(store.clone()),
-        telnyx: telnyx_client(&emulator),
-        commander: testkit::commander(telnyx_client(&emulator), &store),
-        clock: Arc::new(SystemClock),
-        default_country: "US".into(),
-        ring_timeout_secs: 30,
-        call_time_limit_secs: 3600,
-        policy: dial::DialPolicy::from_store(
-            testkit::owned_numbers(&emulator),
-            Vec::new(),
-            Arc::new(store.clone()),
-        ),
-    }));
+    let mut wiring = testkit::wiring(&emulator, &store);
+    wiring.config.call_time_limit_secs = 3600;
+    let router = edge::http::finish(dial::app(&wiring).await.expect("dial builds"));
     Fixture {
         router,
         store,
