@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -19,15 +19,17 @@ use serde_json::{Map, Value, json};
 use crate::audio;
 use crate::config::ChaosConfig;
 use crate::error::{ApiError, ApiResult};
+use crate::events::Target;
+use crate::handle::Emulator;
 use crate::state::{
-    CallState, Inner, NewCall, RecordSpec, RecordedRequest, Recording, start_recording,
+    Command as Cmd, Core, NewCall, RecordSpec, RecordedRequest, Recording, Refusal,
 };
-use crate::webhook::{Target, rfc3339};
+use crate::time::rfc3339;
 
-type S = State<Arc<Inner>>;
+type S = State<Arc<Core>>;
 type Body_ = Map<String, Value>;
 
-pub fn v2_router(inner: Arc<Inner>) -> Router<Arc<Inner>> {
+pub fn v2_router(inner: Arc<Core>) -> Router<Emulator> {
     Router::new()
         .route("/v2/calls", post(dial))
         .route("/v2/calls/{id}", get(get_call))
@@ -60,7 +62,7 @@ pub fn v2_router(inner: Arc<Inner>) -> Router<Arc<Inner>> {
         .route_layer(middleware::from_fn_with_state(inner, record))
 }
 
-pub fn storage_router() -> Router<Arc<Inner>> {
+pub fn storage_router() -> Router<Emulator> {
     Router::new()
         .route("/storage/recordings/{file}", get(storage))
         .route("/media/hold-music.wav", get(hold_music))
@@ -284,7 +286,7 @@ async fn dial(State(inner): S, bytes: Bytes) -> Response {
 }
 
 /// Sliding window over the last `dial_rate_window`; returns (limit, remaining, reset secs).
-fn rate_limit(inner: &Inner) -> ApiResult<(u64, u64, u64)> {
+fn rate_limit(inner: &Core) -> ApiResult<(u64, u64, u64)> {
     let window = inner.config.dial_rate_window;
     let limit =
         ((inner.config.dial_rate_limit_per_sec as f64) * window.as_secs_f64()).round() as u64;
@@ -327,7 +329,7 @@ fn rate_limit(inner: &Inner) -> ApiResult<(u64, u64, u64)> {
     Ok((limit, limit - used - 1, reset))
 }
 
-fn dial_inner(inner: &Arc<Inner>, bytes: &Bytes) -> ApiResult<Value> {
+fn dial_inner(inner: &Arc<Core>, bytes: &Bytes) -> ApiResult<Value> {
     let b = parse_body(bytes)?;
     let command_id = opt_str(&b, "command_id")?;
     if let Some(cid) = &command_id {
@@ -521,11 +523,11 @@ fn dial_inner(inner: &Arc<Inner>, bytes: &Bytes) -> ApiResult<Value> {
         bridge_on_answer,
         park_after_unbridge: park,
     };
-    let (ccid, leg, session) = inner.create_call(spec);
+    let ids = inner.create_call(spec);
     let mut data = json!({
-        "call_control_id": ccid,
-        "call_leg_id": leg,
-        "call_session_id": session,
+        "call_control_id": ids.call_control_id,
+        "call_leg_id": ids.call_leg_id,
+        "call_session_id": ids.call_session_id,
         "client_state": cs,
         "is_alive": false,
         "record_type": "call",
@@ -550,9 +552,9 @@ async fn get_call(State(inner): S, Path(id): Path<String>) -> ApiResult<axum::Js
         .ok_or_else(ApiError::unknown_call)?;
     let end = c.ended_at.unwrap_or_else(Utc::now);
     let mut data = json!({
-        "call_control_id": c.call_control_id,
-        "call_leg_id": c.call_leg_id,
-        "call_session_id": c.call_session_id,
+        "call_control_id": c.ids.call_control_id,
+        "call_leg_id": c.ids.call_leg_id,
+        "call_session_id": c.ids.call_session_id,
         "client_state": c.client_state,
         "is_alive": c.is_alive(),
         "record_type": "call",
@@ -581,29 +583,6 @@ const ACTIONS: &[&str] = &[
     "transfer",
     "client_state_update",
 ];
-
-/// Which state a command needs the leg in, beyond existing.
-fn needs_answer(action: &str) -> bool {
-    matches!(
-        action,
-        "send_dtmf" | "record_start" | "playback_start" | "speak" | "bridge" | "transfer"
-    )
-}
-
-/// Validated, state-independent arguments of a command.
-enum Cmd {
-    Hangup,
-    Dtmf,
-    RecordStart { format: String, channels: String },
-    RecordStop,
-    RecordPause(bool),
-    PlaybackStart { media: Value, loops: Option<u64> },
-    PlaybackStop,
-    Speak { chars: usize },
-    Bridge { other: String },
-    Transfer(Box<NewCall>),
-    ClientStateUpdate,
-}
 
 fn validate(action: &str, b: &Body_) -> ApiResult<Cmd> {
     Ok(match action {
@@ -751,161 +730,43 @@ async fn action(
     }
 }
 
-fn run_action(inner: &Arc<Inner>, id: &str, action: &str, bytes: &Bytes) -> ApiResult<()> {
+fn run_action(inner: &Arc<Core>, id: &str, action: &str, bytes: &Bytes) -> ApiResult<()> {
     if !ACTIONS.contains(&action) {
         return Err(ApiError::not_found("action").at("action"));
     }
     let b = parse_body(bytes)?;
-    let window = inner.config.command_id_window;
     let command_id = opt_str(&b, "command_id")?;
-    let new_state = client_state(&b, "client_state")?;
-    let state = {
-        let mut st = inner.lock();
-        let c = inner
-            .live_call(&mut st, id)
-            .ok_or_else(ApiError::unknown_call)?;
-        c.command_ids.retain(|_, t| t.elapsed() < window);
-        if command_id
-            .as_ref()
-            .is_some_and(|cid| c.command_ids.contains_key(cid))
-        {
-            // A repeat within the window is acknowledged and ignored.
-            return Ok(());
-        }
-        c.state
-    };
+    let mut new_state = client_state(&b, "client_state")?;
+    if inner
+        .is_repeat(id, command_id.as_deref())
+        .map_err(refused)?
+    {
+        // A repeat within the window is acknowledged and ignored.
+        return Ok(());
+    }
     let cmd = validate(action, &b)?;
-    if state == CallState::Ended {
-        return Err(ApiError::call_ended());
-    }
-    if needs_answer(action) && state != CallState::Answered {
-        return Err(ApiError::not_answered());
-    }
-
-    let mut st = inner.lock();
-    // The other leg of a bridge is checked before anything is changed on this one.
-    if let Cmd::Bridge { other } = &cmd {
-        if other == id {
-            return Err(ApiError::invalid_value(
-                "call_control_id",
-                "A call cannot be bridged with itself.",
-            ));
-        }
-        let o = inner
-            .live_call(&mut st, other)
-            .ok_or_else(ApiError::unknown_call)?;
-        match o.state {
-            CallState::Ended => return Err(ApiError::call_ended()),
-            CallState::Ringing => return Err(ApiError::not_answered()),
-            CallState::Answered => {}
-        }
-    }
-    let c = st.calls.get_mut(id).ok_or_else(ApiError::unknown_call)?;
-    if !c.is_alive() {
-        // Ended between the checks above and now (callee hung up meanwhile).
-        return Err(ApiError::call_ended());
-    }
-    if let Some(cid) = command_id {
-        c.command_ids.insert(cid, Instant::now());
-    }
     if action == "client_state_update" {
-        c.client_state = opt_str(&b, "client_state")?;
-    } else if new_state.is_some() {
-        c.client_state = new_state;
+        new_state = opt_str(&b, "client_state")?;
     }
-    match cmd {
-        Cmd::Hangup => {
-            let (cause, sip) = if c.state == CallState::Answered {
-                ("normal_clearing", "200")
-            } else {
-                ("originator_cancel", "487")
-            };
-            inner.end_locked(&mut st, id, cause, "caller", sip);
-        }
-        Cmd::Dtmf | Cmd::ClientStateUpdate => {}
-        Cmd::RecordStart { format, channels } => {
-            if c.recording.is_none() {
-                start_recording(
-                    c,
-                    RecordSpec {
-                        recording_id: uuid::Uuid::new_v4().to_string(),
-                        format,
-                        channels,
-                        initiated_by: "StartCallRecordingAPI",
-                    },
-                );
-            }
-        }
-        Cmd::RecordStop => {
-            if let Some(rec) = inner.finish_recording(c) {
-                st.recordings.insert(rec.id.clone(), rec);
-            }
-        }
-        Cmd::RecordPause(pause) => {
-            if let Some(r) = c.recording.as_mut() {
-                match (pause, r.paused_since) {
-                    (true, None) => r.paused_since = Some(Instant::now()),
-                    (false, Some(p)) => {
-                        r.paused_total += p.elapsed();
-                        r.paused_since = None;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Cmd::PlaybackStart { media, loops } => {
-            // Telnyx queues playbacks; the emulator replaces the current one instead.
-            if let Some((_, mut old)) = c.playback.take() {
-                old["status"] = json!("cancelled");
-                inner.emit_on(c, "call.playback.ended", old);
-            }
-            st.media_seq += 1;
-            let generation = st.media_seq;
-            let c = st.calls.get_mut(id).expect("checked");
-            c.playback = Some((generation, media.clone()));
-            inner.emit_on(c, "call.playback.started", media);
-            drop(st);
-            if let Some(n) = loops {
-                inner.schedule_media_end(id, generation, Duration::from_secs(3 * n), false);
-            }
-        }
-        Cmd::PlaybackStop => {
-            if let Some((_, mut media)) = c.playback.take() {
-                media["status"] = json!("cancelled");
-                inner.emit_on(c, "call.playback.ended", media);
-            }
-        }
-        Cmd::Speak { chars } => {
-            st.media_seq += 1;
-            let generation = st.media_seq;
-            let c = st.calls.get_mut(id).expect("checked");
-            c.speak = Some(generation);
-            inner.emit_on(c, "call.speak.started", json!({}));
-            drop(st);
-            let ms = (chars as u64 * 60).max(1000);
-            inner.schedule_media_end(id, generation, Duration::from_millis(ms), true);
-        }
-        Cmd::Bridge { other } => inner.bridge_locked(&mut st, id, &other),
-        Cmd::Transfer(spec) => {
-            let mut spec = *spec;
-            if spec.from.is_empty() {
-                spec.from = c.spec.to.clone();
-            }
-            if spec.target.webhook_url.is_none() {
-                spec.target = c.spec.target.clone();
-            }
-            spec.chaos = c.spec.chaos.clone();
-            spec.link_to = Some(id.to_string());
-            drop(st);
-            inner.create_call(spec);
+    inner
+        .execute(id, cmd, command_id, new_state)
+        .map_err(refused)
+}
+
+fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::UnknownCall => ApiError::unknown_call(),
+        Refusal::CallEnded => ApiError::call_ended(),
+        Refusal::NotAnswered => ApiError::not_answered(),
+        Refusal::BridgeWithItself => {
+            ApiError::invalid_value("call_control_id", "A call cannot be bridged with itself.")
         }
     }
-    Ok(())
 }
 
 // ---------- recordings ----------
 
-fn recording_json(inner: &Inner, r: &Recording) -> Value {
+fn recording_json(inner: &Core, r: &Recording) -> Value {
     json!({
         "id": r.id,
         "record_type": "recording",

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use crate::api::{is_e164, opt_str, page_params, paged, parse_body};
 use crate::error::{ApiError, ApiResult};
-use crate::state::Inner;
-use crate::webhook::rfc3339;
+use crate::state::Core;
+use crate::time::rfc3339;
 
-type S = State<Arc<Inner>>;
+type S = State<Arc<Core>>;
 type Q = Query<HashMap<String, String>>;
 
 fn digits(s: &str) -> String {
@@ -196,7 +196,7 @@ pub async fn get_order(State(inner): S, Path(id): Path<String>) -> ApiResult<Jso
     Ok(Json(json!({ "data": o })))
 }
 
-fn app_json(inner: &Inner) -> Value {
+fn app_json(inner: &Core) -> Value {
     let c = &inner.config;
     json!({
         "id": c.connection_id,

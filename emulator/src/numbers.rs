@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::webhook::rfc3339;
+use crate::time::rfc3339;
 
 #[derive(Clone, Debug)]
 pub struct OwnedNumber {
