@@ -7,7 +7,6 @@
 //! `handle` wires the two and is what callers hold.
 
 mod api;
-mod api_numbers;
 mod audio;
 mod config;
 mod control;
