@@ -1,7 +1,7 @@
 //! What `/v2/calls/{id}/actions/*` do to a leg once their bodies are valid: the state rules
 //! (known leg, alive, answered, `command_id` seen before) and the effect.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -108,7 +108,7 @@ impl Core {
         }
     }
 
-    fn apply(self: &Arc<Self>, mut st: std::sync::MutexGuard<'_, State>, id: &str, cmd: Command) {
+    fn apply(self: &Arc<Self>, mut st: MutexGuard<'_, State>, id: &str, cmd: Command) {
         let Some(c) = st.calls.get_mut(id) else {
             return;
         };
