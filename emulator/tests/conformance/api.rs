@@ -436,3 +436,23 @@ async fn command_fields_of_the_wrong_type_get_422_at_their_pointer() {
     }
     assert!(api.emu.call(&ccid).unwrap().state == emulator::CallState::Answered);
 }
+
+#[tokio::test]
+async fn client_state_update_requires_a_base64_state_and_sets_it() {
+    let api = Api::new().await;
+    let ccid = api.dial("+13125550108", json!({})).await;
+    let path = format!("/calls/{ccid}/actions/client_state_update");
+    let r = api.send("PUT", &path, Some(json!({}))).await;
+    assert_eq!(entries(&r), [("10004", "/client_state")], "{}", r.json);
+    let r = api
+        .send("PUT", &path, Some(json!({"client_state": "not base64!"})))
+        .await;
+    assert_eq!(entries(&r), [("10015", "/client_state")], "{}", r.json);
+    let r = api
+        .send("PUT", &path, Some(json!({"client_state": "eyJ4IjoxfQ=="})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    api.action(&ccid, "hangup", json!({})).await;
+    let hangup = api.wait_hangup(&ccid).await;
+    assert_eq!(hangup.payload()["client_state"], "eyJ4IjoxfQ==");
+}
