@@ -138,4 +138,16 @@ impl Emulator {
     pub fn sign(&self, timestamp: i64, body: &str) -> String {
         webhook::sign(&self.core.signing_key, timestamp, body)
     }
+
+    /// Is a page logged in over Verto with this SIP username's credential?
+    pub fn webrtc_registered(&self, sip_username: &str) -> bool {
+        self.core.gateway.is_registered(sip_username)
+    }
+
+    /// When the gateway first received a voiced frame on a page's leg (latency figures).
+    pub fn webrtc_first_voiced(&self, call_control_id: &str) -> Option<std::time::Instant> {
+        let stats = self.core.gateway.media_stats(call_control_id)?;
+        let s = stats.lock().unwrap_or_else(|e| e.into_inner());
+        s.received.first_voiced
+    }
 }

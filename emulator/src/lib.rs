@@ -18,6 +18,7 @@ mod scenario;
 mod state;
 mod time;
 mod webhook;
+pub mod webrtc;
 
 use std::net::SocketAddr;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::v2_router(emu.core.clone()))
         .merge(api::storage_router())
         .merge(control::router())
+        .merge(webrtc::router())
         .with_state(emu)
 }
 

@@ -115,16 +115,12 @@ struct Dtmf {
 
 impl ActionBody for Dtmf {
     fn check(self, c: &mut Check) -> Command {
-        if let Some(d) = c.req("digits", self.digits) {
-            c.rule("digits", is_dtmf(&d), || {
-                ApiError::invalid_value(
-                    "digits",
-                    "Digits may only contain 0-9, A-D, *, #, w and W.",
-                )
-            });
-        }
+        let digits = c.req("digits", self.digits).unwrap_or_default();
+        c.rule("digits", digits.is_empty() || is_dtmf(&digits), || {
+            ApiError::invalid_value("digits", "Digits may only contain 0-9, A-D, *, #, w and W.")
+        });
         c.int("duration_millis", self.duration_millis, 100, 500);
-        Command::Dtmf
+        Command::Dtmf { digits }
     }
 }
 

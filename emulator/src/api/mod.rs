@@ -4,6 +4,7 @@
 
 mod body;
 mod commands;
+mod credentials;
 mod dial;
 mod numbers;
 mod paging;
@@ -38,6 +39,7 @@ pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
         )
         .merge(recordings::router())
         .merge(numbers::router())
+        .merge(credentials::router())
         .route("/v2/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(core.clone(), auth))
         .route_layer(middleware::from_fn_with_state(core, record))

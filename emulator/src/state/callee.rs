@@ -2,10 +2,10 @@
 //! into a far end; the far end then acts on the leg only through a [`FarEnd`] handle (pick
 //! up, hang up, press keys), the same acts `/emulator/calls/{id}/...` offers a test.
 //!
-//! Today every destination is played by a scenario (a script for that exact number, else the
-//! magic-number table). A live endpoint, e.g. a browser registered as `sip:<user>@sip.telnyx.com`,
-//! is meant to become another [`Callee`] variant chosen here, driving its leg through the
-//! same [`FarEnd`].
+//! A destination is played by a scenario (a script for that exact number, else the
+//! magic-number table), except `sip:<user>@sip.telnyx.com`: that rings the page registered
+//! with that credential on the WebRTC gateway (`crate::webrtc`), which then answers, declines
+//! or hangs up the leg as the person at the page does.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,8 @@ use crate::scenario::{self, Scenario, Step};
 pub enum Callee {
     /// A scripted callee: its steps run from the moment the call is dialled.
     Scenario(Scenario),
+    /// The page logged in over Verto with this SIP username (or nobody, if none is).
+    Page { sip_username: String },
 }
 
 impl Callee {
@@ -25,6 +27,7 @@ impl Callee {
     pub fn name(&self) -> &str {
         match self {
             Callee::Scenario(s) => &s.name,
+            Callee::Page { .. } => "webrtc",
         }
     }
 
@@ -33,6 +36,11 @@ impl Callee {
         match self {
             Callee::Scenario(s) => {
                 tokio::spawn(async move { leg.play(s).await });
+            }
+            Callee::Page { sip_username } => {
+                if let Some(req) = leg.core.ring_request(&leg.id) {
+                    leg.core.gateway.ring(&leg.core, &sip_username, req);
+                }
             }
         }
     }
@@ -104,11 +112,30 @@ impl Core {
         if let Some(s) = st.scripts.get(to) {
             return Callee::Scenario(s.clone());
         }
+        if let Some(user) = crate::webrtc::gateway_user(to) {
+            return Callee::Page {
+                sip_username: user.to_string(),
+            };
+        }
         Callee::Scenario(
             scenario::magic_key(to)
                 .and_then(scenario::builtin)
                 .unwrap_or_else(scenario::default_scenario),
         )
+    }
+
+    /// What the gateway's invite tells the page about leg `id`.
+    fn ring_request(&self, id: &str) -> Option<crate::webrtc::RingRequest> {
+        let st = self.lock();
+        let c = st.calls.get(id)?;
+        Some(crate::webrtc::RingRequest {
+            call_control_id: c.ids.call_control_id.clone(),
+            call_leg_id: c.ids.call_leg_id.clone(),
+            call_session_id: c.ids.call_session_id.clone(),
+            from: c.spec.from.clone(),
+            from_display_name: c.spec.from_display_name.clone(),
+            to: c.spec.to.clone(),
+        })
     }
 
     /// The handle the far end of leg `id` acts through.

@@ -13,7 +13,7 @@ use super::{Core, State};
 /// A command whose arguments have been checked against its body alone.
 pub enum Command {
     Hangup,
-    Dtmf,
+    Dtmf { digits: String },
     RecordStart { format: String, channels: String },
     RecordStop,
     RecordPause(bool),
@@ -30,7 +30,7 @@ impl Command {
     fn needs_answer(&self) -> bool {
         matches!(
             self,
-            Command::Dtmf
+            Command::Dtmf { .. }
                 | Command::RecordStart { .. }
                 | Command::PlaybackStart { .. }
                 | Command::Speak { .. }
@@ -121,7 +121,8 @@ impl Core {
                 };
                 self.end_locked(&mut st, id, cause, "caller", sip);
             }
-            Command::Dtmf | Command::ClientStateUpdate => {}
+            Command::Dtmf { digits } => self.gateway.dtmf_sent(id, &digits),
+            Command::ClientStateUpdate => {}
             Command::RecordStart { format, channels } => {
                 if c.recording.is_none() {
                     c.start_recording(RecordSpec {

@@ -182,6 +182,7 @@ impl Core {
         });
         self.stop_media(call, "call_hangup");
         self.emit(call, "call.hangup", hangup(call, answered, now));
+        self.gateway.leg_ended(id, cause);
         self.save_recording(st, id);
         let call = st.calls.get_mut(id).expect("still there");
         if self.config.call_cost_in_webhooks {

@@ -49,6 +49,8 @@ pub struct Core {
     pub signing_key: SigningKey,
     pub public_base: String,
     events: Arc<dyn EventSink>,
+    /// The WebRTC gateway: credentials, registered pages and their media.
+    pub gateway: crate::webrtc::Gateway,
     st: Mutex<State>,
 }
 
@@ -64,6 +66,7 @@ impl Core {
             config,
             public_base,
             events,
+            gateway: crate::webrtc::Gateway::default(),
             st: Mutex::new(st),
         }
     }

@@ -8,3 +8,5 @@ mod delivery;
 mod media;
 mod numbers;
 mod scenarios;
+mod webrtc;
+mod webrtc_peer;
