@@ -42,6 +42,7 @@ type Media = {
   sending: string;
   leg: string;
   webrtc: boolean;
+  rfc6464_level_dbov: number | null;
 };
 type Hearing = { energy: number; duration: number; rms: number };
 /** What e2e/verto-page.html puts on `window`. */
@@ -193,19 +194,23 @@ test("the pinned SDK is the release the emulator's Verto side was checked agains
   ).toBe(checked);
 });
 
-test("a registered page answers a dial; the emulator hears Chromium's microphone and mute", async ({
-  page,
-}) => {
+const onPage = <T>(page: Page, f: (w: TestPage) => T | Promise<T>) =>
+  page.evaluate(`(${f.toString()})(window)`) as Promise<T>;
+
+/** Logs the page in with a fresh credential's token; resolves once `telnyx.ready` fired. */
+async function registerPage(page: Page): Promise<string> {
   const { token, sipUsername } = await agentToken();
   await openPage(page);
   await page.evaluate(
     ([t, h]) => (window as unknown as TestPage).register(t, h),
     [token, `${root.replace("http", "ws")}/verto`],
   );
-  await expect
-    .poll(() => page.evaluate(() => (window as unknown as TestPage).pageState.ready))
-    .toBe(true);
+  await expect.poll(() => onPage(page, (w) => w.pageState.ready)).toBe(true);
+  return sipUsername;
+}
 
+/** Dials the page's SIP URI over REST, as the backend does; the page auto-answers it. */
+async function dialPage(page: Page, sipUsername: string): Promise<string> {
   const dial = await api("POST", "/calls", {
     connection_id: CONNECTION_ID,
     to: `sip:${sipUsername}@sip.telnyx.com`,
@@ -215,19 +220,13 @@ test("a registered page answers a dial; the emulator hears Chromium's microphone
   expect(dial.status).toBe(200);
   const agentLeg: string = JSON.parse(dial.text).data.call_control_id;
   await page.evaluate((id) => (window as unknown as TestPage).expectCall(id), agentLeg);
-  await expect
-    .poll(() => page.evaluate(() => (window as unknown as TestPage).pageState.callState))
-    .toBe("active");
+  await expect.poll(() => onPage(page, (w) => w.pageState.callState)).toBe("active");
   await expect.poll(() => events(agentLeg)).toContain("call.answered");
+  return agentLeg;
+}
 
-  // Chromium's fake microphone reaches the emulator as voiced PCMU.
-  const m0 = await media(agentLeg);
-  expect(m0).toMatchObject({ leg: "agent", webrtc: true });
-  await expect
-    .poll(async () => (await media(agentLeg)).voiced_ms, { timeout: 20_000 })
-    .toBeGreaterThan(m0.voiced_ms + 200);
-
-  // A customer bridged on answer: the page hears the customer's voice over the gateway.
+/** A customer bridged on answer (the answering scenario picks up after 2 s). */
+async function bridgeCustomer(agentLeg: string): Promise<string> {
   const customer = await api("POST", "/calls", {
     connection_id: CONNECTION_ID,
     to: "+13125550100",
@@ -237,14 +236,16 @@ test("a registered page answers a dial; the emulator hears Chromium's microphone
     bridge_on_answer: true,
   });
   expect(customer.status).toBe(200);
-  const customerLeg: string = JSON.parse(customer.text).data.call_control_id;
   await expect.poll(() => events(agentLeg)).toContain("call.bridged");
   await expect.poll(async () => (await media(agentLeg)).sending).toBe("voice");
+  return JSON.parse(customer.text).data.call_control_id;
+}
+
+/** The page hears the customer's voice; held over Verto, it hears (next to) nothing. */
+async function pageHearsVoiceThenHold(page: Page, agentLeg: string) {
   const voiceRate = await heardRate(page, 3000);
   const { rms } = await hearing(page);
-
-  // Hold over Verto: the gateway sends silence, and the page hears far less.
-  expect(await page.evaluate(() => (window as unknown as TestPage).control("hold"))).toBe("held");
+  expect(await onPage(page, (w) => w.control("hold"))).toBe("held");
   await expect.poll(async () => (await media(agentLeg)).sending).toBe("silence");
   await page.waitForTimeout(500); // the page's jitter buffer still holds some voice
   const heldRate = await heardRate(page, 3000);
@@ -252,21 +253,23 @@ test("a registered page answers a dial; the emulator hears Chromium's microphone
   expect(voiceRate).toBeGreaterThan(heldRate * 5);
   expect(voiceRate).toBeGreaterThan(0);
   expect(rms, "analyser on the remote stream hears the voice").toBeGreaterThan(0);
-  expect(await page.evaluate(() => (window as unknown as TestPage).control("unhold"))).toBe(
-    "active",
-  );
+  expect(await onPage(page, (w) => w.control("unhold"))).toBe("active");
+}
 
-  // Mute is local: packets keep coming, voiced time stops growing.
-  await page.evaluate(() => (window as unknown as TestPage).control("mute"));
+/** Mute is local: packets keep coming, voiced time stops growing. */
+async function muteStopsVoice(page: Page, agentLeg: string) {
+  await onPage(page, (w) => w.control("mute"));
   await page.waitForTimeout(500); // frames already in flight
-  const muted0 = await media(agentLeg);
+  const muted = await media(agentLeg);
   await expect
     .poll(async () => (await media(agentLeg)).packets_received, { timeout: 15_000 })
-    .toBeGreaterThan(muted0.packets_received + 100);
-  expect((await media(agentLeg)).voiced_ms).toBe(muted0.voiced_ms);
+    .toBeGreaterThan(muted.packets_received + 100);
+  expect((await media(agentLeg)).voiced_ms).toBe(muted.voiced_ms);
+}
 
-  // The page hangs up: the agent leg ends as the callee's, the bridged customer with it.
-  await page.evaluate(() => (window as unknown as TestPage).control("hangup"));
+/** The page hangs up: its leg ends as the callee's, the bridged customer with it. */
+async function hangupEndsBoth(page: Page, agentLeg: string, customerLeg: string) {
+  await onPage(page, (w) => w.control("hangup"));
   await expect.poll(() => events(agentLeg)).toContain("call.hangup");
   await expect.poll(() => events(customerLeg)).toContain("call.hangup");
   const hangup = hooks.find(
@@ -275,4 +278,23 @@ test("a registered page answers a dial; the emulator hears Chromium's microphone
   expect(hangup.data.payload.hangup_source).toBe("callee");
   const calls = (await (await fetch(`${root}/emulator/calls`)).json()) as { state: string }[];
   expect(calls.every((c) => c.state === "ended")).toBe(true);
+}
+
+test("a registered page answers a dial, talks and listens, mutes, holds and hangs up", async ({
+  page,
+}) => {
+  const agentLeg = await dialPage(page, await registerPage(page));
+
+  // Chromium's fake microphone reaches the emulator as voiced PCMU, with RFC 6464 levels.
+  const m0 = await media(agentLeg);
+  expect(m0).toMatchObject({ leg: "agent", webrtc: true });
+  await expect
+    .poll(async () => (await media(agentLeg)).voiced_ms, { timeout: 20_000 })
+    .toBeGreaterThan(m0.voiced_ms + 200);
+  expect(typeof (await media(agentLeg)).rfc6464_level_dbov).toBe("number");
+
+  const customerLeg = await bridgeCustomer(agentLeg);
+  await pageHearsVoiceThenHold(page, agentLeg);
+  await muteStopsVoice(page, agentLeg);
+  await hangupEndsBoth(page, agentLeg, customerLeg);
 });

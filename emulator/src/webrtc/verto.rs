@@ -33,6 +33,10 @@ const LOGIN_FAILED: (i64, &str) = (-32001, "Authentication Failure");
 const NO_CALL: (i64, &str) = (-32002, "CALL DOES NOT EXIST");
 const BAD_PARAMS: (i64, &str) = (-32602, "Invalid params");
 
+/// How often a logged-in page is pinged, as Telnyx does; the SDK pings back on its own
+/// after 35 s without one, and drops a socket that stops answering.
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(30);
+
 struct Conn {
     inner: Arc<Core>,
     out: mpsc::UnboundedSender<String>,
@@ -47,8 +51,11 @@ async fn serve(mut socket: WebSocket, inner: Arc<Core>) {
         out,
         session: None,
     };
+    let mut keepalive = tokio::time::interval(KEEPALIVE);
+    keepalive.tick().await;
     loop {
         tokio::select! {
+            _ = keepalive.tick() => conn.ping(),
             m = socket.recv() => match m {
                 Some(Ok(Message::Text(t))) => {
                     if let Some(reply) = conn.handle(t.as_str())
@@ -73,6 +80,13 @@ async fn serve(mut socket: WebSocket, inner: Arc<Core>) {
 impl Conn {
     fn gw(&self) -> &Gateway {
         &self.inner.gateway
+    }
+
+    fn ping(&self) {
+        if self.session.is_some() {
+            let ping = request(self.gw().next_id(), "telnyx_rtc.ping", json!({}));
+            let _ = self.out.send(ping);
+        }
     }
 
     fn handle(&mut self, text: &str) -> Option<String> {

@@ -158,7 +158,7 @@ async fn token_is_201_text_plain_jwt_for_the_credential() {
 }
 
 #[tokio::test]
-async fn credential_connections_and_credentials_crud_with_telnyx_errors() {
+async fn credential_connections_with_telnyx_errors() {
     let api = Api::new().await;
     let r = api
         .post(
@@ -200,7 +200,29 @@ async fn credential_connections_and_credentials_crud_with_telnyx_errors() {
     );
     let g = api.get("/credential_connections/404404").await;
     assert_eq!((g.status, g.code()), (404, "10005"));
+    let r = api
+        .post(
+            "/credential_connections",
+            json!({"connection_name": "c2", "user_name": "u1", "password": "p"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.pointer()),
+        (422, "/user_name"),
+        "user_name taken"
+    );
+}
 
+#[tokio::test]
+async fn telephony_credentials_crud_with_telnyx_errors() {
+    let api = Api::new().await;
+    let c = api
+        .post(
+            "/credential_connections",
+            json!({"connection_name": "c", "user_name": "u1", "password": "p"}),
+        )
+        .await;
+    let conn_id = c.data()["id"].as_str().unwrap().to_string();
     let r = api.post("/telephony_credentials", json!({})).await;
     assert_eq!(
         (r.status, r.code(), r.pointer()),
@@ -504,8 +526,15 @@ async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
     let v = Verto::connect(&api.emu.root_url()).await;
     let a = answered_call(&api, &v).await;
     a.peer.set_tone(true);
+    let b = ringback_then_voice(&api, &a).await;
+    hold_round_trip(&api, &v, &a, &b).await;
+    dtmf_both_ways(&api, &v, &a, &b).await;
+    page_hangs_up_and_the_customer_with_it(&api, &v, &a, &b).await;
+}
 
-    // Customer rings until we answer it (the no-answer scenario, long timeout).
+/// Dials the customer linked to the page's leg: ringback while it rings (it rings until we
+/// answer it), the customer's voice once bridged, and the customer hears the page.
+async fn ringback_then_voice(api: &Api, a: &Answered) -> String {
     let dialled = Instant::now();
     let b = api
         .dial(
@@ -514,12 +543,12 @@ async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
                    "timeout_secs": 600}),
         )
         .await;
-    media_until(&api, &a.ccid, "ringback", |m| m["sending"] == "ringback").await;
+    media_until(api, &a.ccid, "ringback", |m| m["sending"] == "ringback").await;
     eventually("ringback heard by the page", || {
         (a.peer.voiced_since(dialled) >= 25).then_some(())
     })
     .await;
-    let mb = media(&api, &b).await;
+    let mb = media(api, &b).await;
     assert_eq!(
         (mb["leg"].as_str(), mb["sending"].as_str()),
         (Some("customer"), Some("none"))
@@ -529,43 +558,46 @@ async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
     api.rx.wait_event(&a.ccid, "call.bridged").await;
     api.rx.wait_event(&b, "call.bridged").await;
     let bridged = Instant::now();
-    media_until(&api, &a.ccid, "voice", |m| m["sending"] == "voice").await;
+    media_until(api, &a.ccid, "voice", |m| m["sending"] == "voice").await;
     eventually("customer voice heard by the page", || {
         (a.peer.voiced_since(bridged) >= 25).then_some(())
     })
     .await;
-    // What the customer hears is the page's audio.
-    let mb0 = media(&api, &b).await;
+    let mb0 = media(api, &b).await;
     assert_eq!(mb0["webrtc"], false);
     assert_eq!(mb0["sending"], "voice");
-    let mb1 = media_until(&api, &b, "customer hears the agent", |m| {
+    let mb1 = media_until(api, &b, "customer hears the agent", |m| {
         n(m, "voiced_ms") >= n(&mb0, "voiced_ms") + 400
     })
     .await;
     assert!(n(&mb1, "packets_received") > n(&mb0, "packets_received"));
+    b
+}
 
-    // Hold: music loops on the customer, the page's leg is held over Verto.
-    let r = api
-        .action(
-            &b,
-            "playback_start",
-            json!({"audio_url": api.emu.hold_music_url(), "loop": "infinity"}),
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    let mb = media(&api, &b).await;
+fn dialog(a: &Answered, extra: Value) -> Value {
+    let mut p = json!({"sessid": a.sessid, "dialogParams": {"callID": a.call_id}});
+    if let Value::Object(m) = extra {
+        for (k, v) in m {
+            p[k] = v;
+        }
+    }
+    p
+}
+
+/// Hold: music loops on the customer, the page's leg is held over Verto and hears silence.
+async fn hold_round_trip(api: &Api, v: &Verto, a: &Answered, b: &str) {
+    let music = json!({"audio_url": api.emu.hold_music_url(), "loop": "infinity"});
+    assert_eq!(api.action(b, "playback_start", music).await.status, 200);
+    let mb = media(api, b).await;
     assert_eq!(
         (mb["hold_music"].as_bool(), mb["sending"].as_str()),
         (Some(true), Some("hold_music"))
     );
     let held = v
-        .call(
-            "telnyx_rtc.modify",
-            json!({"sessid": a.sessid, "action": "hold", "dialogParams": {"callID": a.call_id}}),
-        )
+        .call("telnyx_rtc.modify", dialog(a, json!({"action": "hold"})))
         .await;
     assert_eq!(held["result"]["holdState"], "held", "{held}");
-    let ma = media(&api, &a.ccid).await;
+    let ma = media(api, &a.ccid).await;
     assert_eq!(
         (ma["sending"].as_str(), ma["held"].as_bool()),
         (Some("silence"), Some(true))
@@ -573,55 +605,49 @@ async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
     let active = v
         .call(
             "telnyx_rtc.modify",
-            json!({"sessid": a.sessid, "action": "toggleHold", "dialogParams": {"callID": a.call_id}}),
+            dialog(a, json!({"action": "toggleHold"})),
         )
         .await;
     assert_eq!(active["result"]["holdState"], "active");
-    api.action(&b, "playback_stop", json!({})).await;
-    assert_eq!(media(&api, &b).await["hold_music"], false);
+    assert_eq!(media(api, &a.ccid).await["sending"], "voice");
+    api.action(b, "playback_stop", json!({})).await;
+    assert_eq!(media(api, b).await["hold_music"], false);
+}
 
-    // DTMF both ways.
+/// Keys the page presses reach its leg (`call.dtmf.received`); `send_dtmf` on the customer
+/// shows in the customer's measurement.
+async fn dtmf_both_ways(api: &Api, v: &Verto, a: &Answered, b: &str) {
     let r = v
-        .call(
-            "telnyx_rtc.info",
-            json!({"sessid": a.sessid, "dtmf": "1#", "dialogParams": {"callID": a.call_id}}),
-        )
+        .call("telnyx_rtc.info", dialog(a, json!({"dtmf": "1#"})))
         .await;
     assert!(r["result"].is_object());
-    assert_eq!(media(&api, &a.ccid).await["dtmf_received"], "1#");
+    assert_eq!(media(api, &a.ccid).await["dtmf_received"], "1#");
     eventually("dtmf webhooks", || {
-        (api.rx
+        let n = api
+            .rx
             .types(&a.ccid)
             .iter()
             .filter(|t| *t == "call.dtmf.received")
-            .count()
-            == 2)
-            .then_some(())
+            .count();
+        (n == 2).then_some(())
     })
     .await;
-    assert_eq!(
-        api.action(&b, "send_dtmf", json!({"digits": "5"}))
-            .await
-            .status,
-        200
-    );
-    assert_eq!(media(&api, &b).await["dtmf_received"], "5");
+    let r = api.action(b, "send_dtmf", json!({"digits": "5"})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(media(api, b).await["dtmf_received"], "5");
+}
 
-    // The page hangs up: its leg ends as the callee's, and the bridged customer with it.
-    let r = v
-        .call(
-            "telnyx_rtc.bye",
-            json!({"sessid": a.sessid, "cause": "NORMAL_CLEARING", "causeCode": 16,
-                   "dialogParams": {"callID": a.call_id}}),
-        )
-        .await;
+/// The page hangs up: its leg ends as the callee's, and the bridged customer with it.
+async fn page_hangs_up_and_the_customer_with_it(api: &Api, v: &Verto, a: &Answered, b: &str) {
+    let bye = dialog(a, json!({"cause": "NORMAL_CLEARING", "causeCode": 16}));
+    let r = v.call("telnyx_rtc.bye", bye).await;
     assert!(r["result"].is_object());
     let h = api.wait_hangup(&a.ccid).await;
     assert_eq!(
         (&h.payload()["hangup_cause"], &h.payload()["hangup_source"]),
         (&json!("normal_clearing"), &json!("callee"))
     );
-    api.wait_hangup(&b).await;
+    api.wait_hangup(b).await;
     let calls = api.emu.calls();
     assert!(
         calls.iter().all(|c| c.state == emulator::CallState::Ended),
@@ -631,8 +657,7 @@ async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
         !v.has_request("telnyx_rtc.bye"),
         "no bye back for the page's own bye"
     );
-    let ma = media(&api, &a.ccid).await;
-    assert_eq!(ma["sending"], "none");
+    assert_eq!(media(api, &a.ccid).await["sending"], "none");
 }
 
 #[tokio::test]
