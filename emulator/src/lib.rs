@@ -1,10 +1,12 @@
 //! A Telnyx Call Control v2 emulator: the REST API a dialer calls, signed webhooks with
 //! Telnyx's delivery semantics, callee scenarios chosen by destination number, recordings,
-//! numbers, and test controls under `/emulator`. See README.md for the behaviour table.
+//! numbers, test controls under `/emulator`, and Telnyx's WebRTC gateway (Verto and real
+//! media for `@telnyx/webrtc` pages). See README.md for the behaviour table.
 //!
 //! Layout: `api` (the `/v2` HTTP face, typed bodies) and `control` (`/emulator`) drive
 //! `state` (the switch); `state` emits through the `events` port, which `webhook` delivers;
-//! `handle` wires the two and is what callers hold.
+//! `handle` wires the two and is what callers hold. `webrtc` rings registered pages for the
+//! legs `state` hands it and acts on them through its `Legs` port.
 
 mod api;
 mod audio;
