@@ -181,11 +181,11 @@ impl Gateway {
 
     /// Rings the page registered for `user` with a Verto invite, or fails the leg at once.
     pub fn ring(&self, legs: &dyn Legs, user: &str, req: RingRequest) {
-        let offer = peer::offer();
+        // No page holds this credential: the SIP leg finds no one (Telnyx: 480).
+        let offer = self.is_registered(user).then(peer::offer);
         let mut st = self.lock();
-        let (Some(session), Ok((sdp, pending))) = (st.sessions.get(user), offer) else {
+        let (Some(session), Some(Ok((sdp, pending)))) = (st.sessions.get(user), offer) else {
             drop(st);
-            // No page holds this credential: the SIP leg finds no one (Telnyx: 480).
             legs.end(&req.call_control_id, "not_found", "callee", "480");
             return;
         };

@@ -19,14 +19,28 @@ pub enum Sending {
     None,
 }
 
-/// A sample generator with its own clock, so switching sources never resets the other.
-#[derive(Default)]
+/// A sample generator. Each source starts from its own beginning when it begins to play, as
+/// ringback starts with a ring when the far phone starts ringing.
 pub struct Generator {
+    playing: Sending,
     n: u64,
+}
+
+impl Default for Generator {
+    fn default() -> Self {
+        Generator {
+            playing: Sending::None,
+            n: 0,
+        }
+    }
 }
 
 impl Generator {
     pub fn frame(&mut self, what: Sending) -> [i16; FRAME_SAMPLES] {
+        if what != self.playing {
+            self.playing = what;
+            self.n = 0;
+        }
         let mut out = [0i16; FRAME_SAMPLES];
         for s in out.iter_mut() {
             let t = self.n as f64 / RATE as f64;
@@ -125,6 +139,15 @@ mod tests {
         let voiced = l.iter().filter(|d| **d > -40.0).count() as f64 / l.len() as f64;
         assert!((0.6..0.85).contains(&voiced), "voiced share {voiced}");
         assert!(l.iter().any(|d| *d < -90.0), "sentence pauses");
+    }
+
+    #[test]
+    fn a_source_starts_from_its_beginning() {
+        let mut g = Generator::default();
+        for _ in 0..150 {
+            g.frame(Sending::Voice); // 3 s: ringback's clock would be in its off phase
+        }
+        assert!(frame_level_dbov(&g.frame(Sending::Ringback)) > -30.0);
     }
 
     #[test]
