@@ -95,6 +95,11 @@ impl PendingPeer {
     }
 }
 
+/// Whether a datagram from `source` is let in: loopback only.
+fn accepts(source: SocketAddr) -> bool {
+    source.ip().is_loopback()
+}
+
 pub struct ActivePeer {
     rtc: Rtc,
     socket: UdpSocket,
@@ -183,7 +188,7 @@ impl ActivePeer {
     /// Only loopback traffic is accepted: Chromium also gathers this machine's other
     /// addresses, and nothing may leave or enter from outside 127.0.0.1 here.
     fn receive(&mut self, data: &[u8], source: SocketAddr, local: SocketAddr) {
-        if !source.ip().is_loopback() {
+        if !accepts(source) {
             return;
         }
         let Ok(contents) = data.try_into() else {
@@ -229,6 +234,35 @@ impl ActivePeer {
             let mut s = lock(stats);
             s.packets_sent += 1;
             s.first_sent.get_or_insert(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_sources_get_in() {
+        assert!(accepts("127.0.0.1:5000".parse().unwrap()));
+        assert!(accepts("[::1]:5000".parse().unwrap()));
+        assert!(!accepts("192.168.1.20:5000".parse().unwrap()));
+        assert!(!accepts("10.0.0.1:5000".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_offer_is_ice_lite_pcmu_on_loopback_only() {
+        let (sdp, _peer) = offer().unwrap();
+        assert!(sdp.contains("a=ice-lite"), "{sdp}");
+        assert!(sdp.contains("PCMU/8000"), "{sdp}");
+        let candidates: Vec<&str> = sdp
+            .lines()
+            .filter(|l| l.starts_with("a=candidate"))
+            .collect();
+        assert_eq!(candidates.len(), 1, "{sdp}");
+        assert!(candidates[0].contains("127.0.0.1"), "{sdp}");
+        for codec in ["opus", "PCMA", "G722"] {
+            assert!(!sdp.contains(codec), "{codec} offered: {sdp}");
         }
     }
 }

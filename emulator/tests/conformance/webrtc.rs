@@ -329,6 +329,28 @@ async fn verto_login_ready_gateway_state_ping_and_errors() {
         )
         .await;
     assert!(b["error"].is_object(), "{b}");
+    // SIP username and password work too, on a socket of their own.
+    let cred = api
+        .get(&format!("/telephony_credentials/{}", agent.credential_id))
+        .await;
+    let v2 = Verto::connect(&api.emu.root_url()).await;
+    let by_password = json!({"login": format!("{}@sip.telnyx.com", agent.sip_username),
+                             "passwd": cred.data()["sip_password"]});
+    assert!(v2.call("login", by_password).await["result"]["sessid"].is_string());
+    let wrong = json!({"login": agent.sip_username, "passwd": "nope"});
+    assert!(v2.call("login", wrong).await["error"].is_object());
+    // A deleted credential's tokens stop working.
+    let jwt = login_token(&api, &agent).await;
+    let del = api
+        .send(
+            "DELETE",
+            &format!("/telephony_credentials/{}", agent.credential_id),
+            None,
+        )
+        .await;
+    assert_eq!(del.status, 200);
+    assert!(v2.call("login", json!({"login_token": jwt})).await["error"].is_object());
+
     // The SDK acknowledges server requests with a bare result: no answer to that.
     v.send_raw(
         json!({"jsonrpc": "2.0", "id": 99999, "result": {"method": "telnyx_rtc.clientReady"}}),
