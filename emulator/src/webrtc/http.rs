@@ -2,7 +2,6 @@
 //! Verto WebSocket at `/verto` and the media measurement at `/emulator/calls/{id}/media`.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -47,7 +46,7 @@ pub fn measurement(legs: &dyn Legs, gw: &Gateway, ccid: &str) -> Option<Value> {
     let (source, sending, dtmf) = match own {
         Some(leg) => (
             Some(leg),
-            sending_for(&view, leg.held.load(Ordering::Relaxed)),
+            sending_for(&view, lock_stats(&leg.stats).held),
             leg.dtmf.clone(),
         ),
         None => {
@@ -64,11 +63,9 @@ pub fn measurement(legs: &dyn Legs, gw: &Gateway, ccid: &str) -> Option<Value> {
     let (reading, packets_sent, held) = match source {
         Some(leg) => {
             let s = lock_stats(&leg.stats);
-            (
-                s.received.reading(),
-                s.packets_sent,
-                leg.held.load(Ordering::Relaxed),
-            )
+            // The customer hears only what the page's leg passed on (nothing while held).
+            let meter = if webrtc { &s.received } else { &s.forwarded };
+            (meter.reading(), s.packets_sent, s.held)
         }
         None => (Reading::default(), 0, false),
     };

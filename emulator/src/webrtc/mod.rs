@@ -18,8 +18,8 @@ pub mod sound;
 mod verto;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
@@ -101,7 +101,6 @@ struct Leg {
     pending: Option<PendingPeer>,
     stop: Option<oneshot::Sender<()>>,
     stats: SharedStats,
-    held: Arc<AtomicBool>,
     dtmf: String,
     /// The page ended the call itself (or went away): no bye is sent to it.
     page_gone: bool,
@@ -211,7 +210,6 @@ impl Gateway {
             pending: Some(pending),
             stop: None,
             stats: SharedStats::default(),
-            held: Arc::default(),
             dtmf: String::new(),
             page_gone: false,
         };

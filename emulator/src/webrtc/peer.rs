@@ -22,7 +22,12 @@ use super::sound::{FRAME_MS, FRAME_SAMPLES, Generator, Sending};
 /// What both the media task and the measurement endpoint see of one leg's media.
 #[derive(Default, Debug)]
 pub struct MediaStats {
+    /// Everything the page sent.
     pub received: Meter,
+    /// What of it went on to the far end: nothing while the page's leg is held.
+    pub forwarded: Meter,
+    /// The page put the leg on hold (Verto `modify`): media stops both ways.
+    pub held: bool,
     pub packets_sent: u64,
     pub connected_at: Option<Instant>,
     pub first_sent: Option<Instant>,
@@ -177,9 +182,12 @@ impl ActivePeer {
                 lock(stats).connected_at.get_or_insert(Instant::now());
             }
             Event::MediaData(d) => {
-                lock(stats)
-                    .received
-                    .record(&d.data, d.ext_vals.audio_level, Instant::now());
+                let (now, level) = (Instant::now(), d.ext_vals.audio_level);
+                let mut s = lock(stats);
+                s.received.record(&d.data, level, now);
+                if !s.held {
+                    s.forwarded.record(&d.data, level, now);
+                }
             }
             _ => {}
         }

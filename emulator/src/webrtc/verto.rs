@@ -4,7 +4,6 @@
 //! are accepted and ignored.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -174,7 +173,7 @@ impl Conn {
         params: &Value,
     ) -> Result<Value, (i64, &'static str)> {
         let sdp = params["sdp"].as_str().ok_or(BAD_PARAMS)?;
-        let (ccid, active, stats, held, stop) = {
+        let (ccid, active, stats, stop) = {
             let mut st = self.gw().lock();
             let (ccid, leg) = Gateway::leg_by_call_id(&mut st, session, call_id).ok_or(NO_CALL)?;
             let pending = leg.pending.take().ok_or(NO_CALL)?;
@@ -184,22 +183,15 @@ impl Conn {
             })?;
             let (tx, rx) = oneshot::channel();
             leg.stop = Some(tx);
-            (
-                ccid.clone(),
-                active,
-                leg.stats.clone(),
-                leg.held.clone(),
-                rx,
-            )
+            (ccid.clone(), active, leg.stats.clone(), rx)
         };
         let legs: Arc<dyn Legs> = Arc::new(self.inner.clone());
         let view_legs = legs.clone();
         let id = ccid.clone();
-        let what = move || {
-            view_legs
-                .view(&id)
-                .map(|v| sending_for(&v, held.load(Ordering::Relaxed)))
-                .unwrap_or(super::Sending::None)
+        let own = stats.clone();
+        let what = move || match view_legs.view(&id) {
+            Some(v) => sending_for(&v, peer::lock(&own).held),
+            None => super::Sending::None,
         };
         tokio::spawn(peer::run(active, stats, what, stop));
         legs.answer(&ccid);
@@ -229,14 +221,14 @@ impl Conn {
         let action = params["action"].as_str().unwrap_or_default();
         let mut st = self.gw().lock();
         let (_, leg) = Gateway::leg_by_call_id(&mut st, session, call_id).ok_or(NO_CALL)?;
-        let was = leg.held.load(Ordering::Relaxed);
+        let mut stats = peer::lock(&leg.stats);
         let held = match action {
             "hold" => true,
             "unhold" => false,
-            "toggleHold" => !was,
+            "toggleHold" => !stats.held,
             _ => return Err(BAD_PARAMS),
         };
-        leg.held.store(held, Ordering::Relaxed);
+        stats.held = held;
         let state = if held { "held" } else { "active" };
         Ok(json!({"callID": call_id, "action": action, "holdState": state}))
     }

@@ -624,6 +624,14 @@ async fn hold_round_trip(api: &Api, v: &Verto, a: &Answered, b: &str) {
         (ma["sending"].as_str(), ma["held"].as_bool()),
         (Some("silence"), Some(true))
     );
+    // Held, the page's audio no longer reaches the customer, though the page still sends.
+    let mb0 = media(api, b).await;
+    media_until(api, &a.ccid, "the page still sending", |m| {
+        n(m, "packets_received") >= n(&ma, "packets_received") + 25
+    })
+    .await;
+    let mb1 = media(api, b).await;
+    assert_eq!(n(&mb1, "packets_received"), n(&mb0, "packets_received"));
     let active = v
         .call(
             "telnyx_rtc.modify",
