@@ -51,6 +51,7 @@ async fn info(State(emu): S) -> Json<Value> {
         "time_scale": emu.config().time_scale,
         "app_webhook_url": emu.config().app_webhook_url,
         "failover_webhook_url": emu.config().failover_webhook_url,
+        "verto_url": e.verto_url(),
     }))
 }
 

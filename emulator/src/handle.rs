@@ -139,6 +139,16 @@ impl Emulator {
         webhook::sign(&self.core.signing_key, timestamp, body)
     }
 
+    /// The Verto WebSocket a `@telnyx/webrtc` page is given as `host`, e.g.
+    /// `ws://127.0.0.1:PORT/verto` (`wss://` when the public URL is https).
+    pub fn verto_url(&self) -> String {
+        let base = &self.core.public_base;
+        match base.strip_prefix("https://") {
+            Some(rest) => format!("wss://{rest}/verto"),
+            None => format!("ws://{}/verto", base.trim_start_matches("http://")),
+        }
+    }
+
     /// Is a page logged in over Verto with this SIP username's credential?
     pub fn webrtc_registered(&self, sip_username: &str) -> bool {
         self.core.gateway.is_registered(sip_username)

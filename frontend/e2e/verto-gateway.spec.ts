@@ -200,10 +200,11 @@ const onPage = <T>(page: Page, f: (w: TestPage) => T | Promise<T>) =>
 /** Logs the page in with a fresh credential's token; resolves once `telnyx.ready` fired. */
 async function registerPage(page: Page): Promise<string> {
   const { token, sipUsername } = await agentToken();
+  const info = (await (await fetch(`${root}/emulator/info`)).json()) as { verto_url: string };
   await openPage(page);
   await page.evaluate(
     ([t, h]) => (window as unknown as TestPage).register(t, h),
-    [token, `${root.replace("http", "ws")}/verto`],
+    [token, info.verto_url],
   );
   await expect.poll(() => onPage(page, (w) => w.pageState.ready)).toBe(true);
   return sipUsername;

@@ -287,7 +287,7 @@ async fn telephony_credentials_crud_with_telnyx_errors() {
 async fn verto_login_ready_gateway_state_ping_and_errors() {
     let api = Api::new().await;
     let agent = new_agent(&api).await;
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
 
     let g = v.call("telnyx_rtc.gatewayState", json!({})).await;
     assert_eq!(g["error"]["code"], -32000, "{g}");
@@ -333,7 +333,7 @@ async fn verto_login_ready_gateway_state_ping_and_errors() {
     let cred = api
         .get(&format!("/telephony_credentials/{}", agent.credential_id))
         .await;
-    let v2 = Verto::connect(&api.emu.root_url()).await;
+    let v2 = Verto::connect(&api.emu.verto_url()).await;
     let by_password = json!({"login": format!("{}@sip.telnyx.com", agent.sip_username),
                              "passwd": cred.data()["sip_password"]});
     assert!(v2.call("login", by_password).await["result"]["sessid"].is_string());
@@ -373,7 +373,7 @@ async fn dial_to_an_unregistered_sip_uri_fails_with_not_found_480() {
     assert_eq!(p["hangup_source"], "callee");
 
     // Registered, then gone: the same.
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
     v.register(&login_token(&api, &agent).await).await;
     drop(v);
     eventually("session gone", || {
@@ -391,7 +391,7 @@ async fn dial_to_an_unregistered_sip_uri_fails_with_not_found_480() {
 async fn page_declines_rings_out_or_is_cancelled() {
     let api = Api::new().await;
     let agent = new_agent(&api).await;
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
     let sessid = v.register(&login_token(&api, &agent).await).await;
     let to = format!("sip:{}@sip.telnyx.com", agent.sip_username);
 
@@ -501,7 +501,7 @@ async fn answered_call(api: &Api, v: &Verto) -> Answered {
 #[tokio::test]
 async fn page_audio_is_measured_silence_is_not_voice() {
     let api = Api::with(|c| c.time_scale = 1.0).await;
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
     let a = answered_call(&api, &v).await;
 
     let m = media_until(&api, &a.ccid, "silent packets", |m| {
@@ -545,7 +545,7 @@ async fn page_audio_is_measured_silence_is_not_voice() {
 #[tokio::test]
 async fn bridged_customer_ringback_voice_hold_dtmf_and_hangup() {
     let api = Api::with(|c| c.time_scale = 1.0).await;
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
     let a = answered_call(&api, &v).await;
     a.peer.set_tone(true);
     let b = ringback_then_voice(&api, &a).await;
@@ -693,7 +693,7 @@ async fn page_hangs_up_and_the_customer_with_it(api: &Api, v: &Verto, a: &Answer
 #[tokio::test]
 async fn rest_hangup_of_an_answered_page_leg_sends_bye() {
     let api = Api::with(|c| c.time_scale = 1.0).await;
-    let v = Verto::connect(&api.emu.root_url()).await;
+    let v = Verto::connect(&api.emu.verto_url()).await;
     let a = answered_call(&api, &v).await;
     assert_eq!(api.action(&a.ccid, "hangup", json!({})).await.status, 200);
     let bye = v.wait_request("telnyx_rtc.bye").await;

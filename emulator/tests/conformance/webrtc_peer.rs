@@ -27,8 +27,7 @@ pub struct Verto {
 }
 
 impl Verto {
-    pub async fn connect(root_url: &str) -> Verto {
-        let url = format!("{}/verto", root_url.replacen("http://", "ws://", 1));
+    pub async fn connect(url: &str) -> Verto {
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let (mut sink, mut stream) = ws.split();
         let (out, mut rx) = mpsc::unbounded_channel::<String>();
