@@ -3,7 +3,9 @@
 //! checks the tokens at Verto login.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,15 +16,22 @@ use serde_json::{Value, json};
 
 use super::S;
 use super::body::{Check, Field, choice, json_object, validate};
+use super::paging::{page_params, paged};
 use crate::error::{ApiError, ApiResult};
 use crate::handle::Emulator;
 use crate::webrtc::creds::{self, NewConnection, NewCredential};
 
 pub fn router() -> Router<Emulator> {
     Router::new()
-        .route("/v2/credential_connections", post(create_connection))
+        .route(
+            "/v2/credential_connections",
+            post(create_connection).get(list_connections),
+        )
         .route("/v2/credential_connections/{id}", get(get_connection))
-        .route("/v2/telephony_credentials", post(create_credential))
+        .route(
+            "/v2/telephony_credentials",
+            post(create_credential).get(list_credentials),
+        )
         .route(
             "/v2/telephony_credentials/{id}",
             get(get_credential).delete(delete_credential),
@@ -101,6 +110,29 @@ async fn create_connection(State(core): S, bytes: Bytes) -> ApiResult<Response> 
     let new = validate(&json_object(&bytes)?, |b: ConnectionBody, c| b.check(c))?;
     let v = core.gateway.creds().create_connection(new)?;
     Ok(created(v))
+}
+
+type Q = Query<HashMap<String, String>>;
+
+async fn list_connections(State(core): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let (page, size) = page_params(&q)?;
+    let name = q
+        .get("filter[connection_name][contains]")
+        .map(String::as_str);
+    let items = core.gateway.creds().connections(name);
+    Ok(Json(paged(items, page, size)))
+}
+
+/// `filter[tag]`, `filter[name]`, `filter[sip_username]`, `filter[resource_id]`,
+/// `filter[status]`, and Telnyx's paging.
+async fn list_credentials(State(core): S, Query(q): Q) -> ApiResult<Json<Value>> {
+    let (page, size) = page_params(&q)?;
+    let filters: Vec<(&str, &str)> = ["tag", "name", "sip_username", "resource_id", "status"]
+        .into_iter()
+        .filter_map(|k| q.get(&format!("filter[{k}]")).map(|v| (k, v.as_str())))
+        .collect();
+    let items = core.gateway.creds().credentials(&filters);
+    Ok(Json(paged(items, page, size)))
 }
 
 async fn get_connection(State(core): S, Path(id): Path<String>) -> ApiResult<Json<Value>> {

@@ -148,6 +148,39 @@ impl Store {
         Ok(credential_json(&c))
     }
 
+    /// Connections, oldest first, whose name contains `name` (if given).
+    pub fn connections(&self, name: Option<&str>) -> Vec<Value> {
+        let mut v: Vec<&Connection> = self
+            .connections
+            .values()
+            .filter(|c| name.is_none_or(|n| c.connection_name.contains(n)))
+            .collect();
+        v.sort_by_key(|c| c.created_at);
+        v.into_iter().map(connection_json).collect()
+    }
+
+    /// Credentials, oldest first, matching every filter given: `(field, value)` with field
+    /// one of `tag`, `name`, `sip_username`, `resource_id`, `status` (`active`/`expired`).
+    pub fn credentials(&self, filters: &[(&str, &str)]) -> Vec<Value> {
+        let now = Utc::now();
+        let mut v: Vec<&Credential> = self
+            .credentials
+            .values()
+            .filter(|c| {
+                filters.iter().all(|(k, want)| match *k {
+                    "tag" => c.tag.as_deref() == Some(*want),
+                    "name" => c.name.as_deref() == Some(*want),
+                    "sip_username" => c.sip_username == *want,
+                    "resource_id" => format!("connection:{}", c.connection_id) == *want,
+                    "status" => (if c.expired(now) { "expired" } else { "active" }) == *want,
+                    _ => true,
+                })
+            })
+            .collect();
+        v.sort_by_key(|c| c.created_at);
+        v.into_iter().map(credential_json).collect()
+    }
+
     /// The live credential a SIP username belongs to, if any.
     pub fn by_sip_username(&self, user: &str) -> Option<&Credential> {
         self.credentials

@@ -257,6 +257,30 @@ async fn telephony_credentials_crud_with_telnyx_errors() {
     assert!(!d["sip_password"].as_str().unwrap().is_empty());
     assert_eq!(d["expired"], false);
     let id = d["id"].as_str().unwrap();
+    api.post(
+        "/telephony_credentials",
+        json!({"connection_id": conn_id, "tag": "other"}),
+    )
+    .await;
+    let l = api.get("/telephony_credentials?filter[tag]=t").await;
+    assert_eq!(l.json["meta"]["total_results"], 1, "{}", l.json);
+    assert_eq!(l.data()[0]["id"], d["id"]);
+    let l = api
+        .get(&format!(
+            "/telephony_credentials?filter[resource_id]=connection:{conn_id}&page[size]=1"
+        ))
+        .await;
+    assert_eq!(
+        (
+            l.json["meta"]["total_results"].as_u64(),
+            l.json["meta"]["total_pages"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    let l = api
+        .get("/credential_connections?filter[connection_name][contains]=c")
+        .await;
+    assert_eq!(l.json["meta"]["total_results"], 1);
     let g = api.get(&format!("/telephony_credentials/{id}")).await;
     assert_eq!(
         (g.status, &g.data()["sip_username"]),
