@@ -47,7 +47,12 @@ type Media = {
 type Hearing = { energy: number; duration: number; rms: number };
 /** What e2e/verto-page.html puts on `window`. */
 type TestPage = {
-  pageState: { ready: boolean; error: string | null; callState: string | null };
+  pageState: {
+    ready: boolean;
+    error: string | null;
+    callState: string | null;
+    firstAudioMs: number | null;
+  };
   register(token: string, host: string): void;
   expectCall(callControlId: string): void;
   hearing(): Promise<Hearing>;
@@ -293,6 +298,9 @@ test("a registered page answers a dial, talks and listens, mutes, holds and hang
     .poll(async () => (await media(agentLeg)).voiced_ms, { timeout: 20_000 })
     .toBeGreaterThan(m0.voiced_ms + 200);
   expect(typeof (await media(agentLeg)).rfc6464_level_dbov).toBe("number");
+  const firstAudio = await onPage(page, (w) => w.pageState.firstAudioMs);
+  console.log(`FIGURE browser_answer_to_first_audio_ms=${firstAudio?.toFixed(1)}`);
+  expect(firstAudio, "the page got the gateway's audio").not.toBeNull();
 
   const customerLeg = await bridgeCustomer(agentLeg);
   await pageHearsVoiceThenHold(page, agentLeg);
