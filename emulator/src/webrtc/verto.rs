@@ -73,7 +73,7 @@ async fn serve(mut socket: WebSocket, inner: Arc<Core>) {
             }
         }
     }
-    conn.closed();
+    conn.leave();
 }
 
 impl Conn {
@@ -136,9 +136,8 @@ impl Conn {
             Some(u) => u,
             None => return error(id, LOGIN_FAILED.0, LOGIN_FAILED.1),
         };
-        if let Some((old, _)) = self.session.take() {
-            self.gw().unregister(old);
-        }
+        // Logging in again on the same socket starts a new session: the old one's calls end.
+        self.leave();
         let sessid = params["sessid"]
             .as_str()
             .filter(|s| !s.is_empty())
@@ -251,8 +250,9 @@ impl Conn {
         Ok(json!({"message": "SENT"}))
     }
 
-    /// The socket is gone: the page no longer takes calls, and its calls end.
-    fn closed(&mut self) {
+    /// The page's session is over (socket gone, or a new login): it no longer takes calls,
+    /// and its calls end.
+    fn leave(&mut self) {
         let Some((session, _)) = self.session.take() else {
             return;
         };
