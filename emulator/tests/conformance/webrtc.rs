@@ -257,30 +257,6 @@ async fn telephony_credentials_crud_with_telnyx_errors() {
     assert!(!d["sip_password"].as_str().unwrap().is_empty());
     assert_eq!(d["expired"], false);
     let id = d["id"].as_str().unwrap();
-    api.post(
-        "/telephony_credentials",
-        json!({"connection_id": conn_id, "tag": "other"}),
-    )
-    .await;
-    let l = api.get("/telephony_credentials?filter[tag]=t").await;
-    assert_eq!(l.json["meta"]["total_results"], 1, "{}", l.json);
-    assert_eq!(l.data()[0]["id"], d["id"]);
-    let l = api
-        .get(&format!(
-            "/telephony_credentials?filter[resource_id]=connection:{conn_id}&page[size]=1"
-        ))
-        .await;
-    assert_eq!(
-        (
-            l.json["meta"]["total_results"].as_u64(),
-            l.json["meta"]["total_pages"].as_u64()
-        ),
-        (Some(2), Some(2))
-    );
-    let l = api
-        .get("/credential_connections?filter[connection_name][contains]=c")
-        .await;
-    assert_eq!(l.json["meta"]["total_results"], 1);
     let g = api.get(&format!("/telephony_credentials/{id}")).await;
     assert_eq!(
         (g.status, &g.data()["sip_username"]),
@@ -305,6 +281,49 @@ async fn telephony_credentials_crud_with_telnyx_errors() {
         .await
         .unwrap();
     assert_eq!(unauth.status(), 401);
+}
+
+#[tokio::test]
+async fn telephony_credentials_list_with_filters_and_pages() {
+    let api = Api::new().await;
+    let c = api
+        .post(
+            "/credential_connections",
+            json!({"connection_name": "c", "user_name": "u1", "password": "p"}),
+        )
+        .await;
+    let conn_id = c.data()["id"].as_str().unwrap().to_string();
+    let cred = api
+        .post(
+            "/telephony_credentials",
+            json!({"connection_id": conn_id, "tag": "t"}),
+        )
+        .await;
+    let d = cred.data();
+    api.post(
+        "/telephony_credentials",
+        json!({"connection_id": conn_id, "tag": "other"}),
+    )
+    .await;
+    let l = api.get("/telephony_credentials?filter[tag]=t").await;
+    assert_eq!(l.json["meta"]["total_results"], 1, "{}", l.json);
+    assert_eq!(l.data()[0]["id"], d["id"]);
+    let l = api
+        .get(&format!(
+            "/telephony_credentials?filter[resource_id]=connection:{conn_id}&page[size]=1"
+        ))
+        .await;
+    assert_eq!(
+        (
+            l.json["meta"]["total_results"].as_u64(),
+            l.json["meta"]["total_pages"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    let l = api
+        .get("/credential_connections?filter[connection_name][contains]=c")
+        .await;
+    assert_eq!(l.json["meta"]["total_results"], 1);
 }
 
 #[tokio::test]
@@ -353,6 +372,18 @@ async fn verto_login_ready_gateway_state_ping_and_errors() {
         )
         .await;
     assert!(b["error"].is_object(), "{b}");
+    // The SDK acknowledges server requests with a bare result: no answer to that.
+    v.send_raw(
+        json!({"jsonrpc": "2.0", "id": 99999, "result": {"method": "telnyx_rtc.clientReady"}}),
+    );
+    let p = v.call("telnyx_rtc.ping", json!({})).await;
+    assert!(p["result"].is_object());
+}
+
+#[tokio::test]
+async fn verto_login_by_password_and_refused_after_delete() {
+    let api = Api::new().await;
+    let agent = new_agent(&api).await;
     // SIP username and password work too, on a socket of their own.
     let cred = api
         .get(&format!("/telephony_credentials/{}", agent.credential_id))
@@ -374,13 +405,6 @@ async fn verto_login_ready_gateway_state_ping_and_errors() {
         .await;
     assert_eq!(del.status, 200);
     assert!(v2.call("login", json!({"login_token": jwt})).await["error"].is_object());
-
-    // The SDK acknowledges server requests with a bare result: no answer to that.
-    v.send_raw(
-        json!({"jsonrpc": "2.0", "id": 99999, "result": {"method": "telnyx_rtc.clientReady"}}),
-    );
-    let p = v.call("telnyx_rtc.ping", json!({})).await;
-    assert!(p["result"].is_object());
 }
 
 #[tokio::test]

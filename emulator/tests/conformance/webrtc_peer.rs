@@ -201,7 +201,6 @@ impl TestPeer {
         let end = Instant::now() + Duration::from_secs(60);
         let mut buf = vec![0u8; 2048];
         let mut next = Instant::now();
-        let mut ts = 0u64;
         let mut n = 0u64;
         while !stop.load(Ordering::SeqCst) && Instant::now() < end {
             let timeout = loop {
@@ -228,38 +227,46 @@ impl TestPeer {
             let now = Instant::now();
             if now >= next {
                 next += Duration::from_millis(20);
-                if let Some(mid) = self.mid.filter(|_| state.connected.load(Ordering::SeqCst)) {
-                    let tone = state.tone.load(Ordering::SeqCst);
-                    let frame: Vec<u8> = (0..160)
-                        .map(|i| {
-                            let t = (n * 160 + i) as f64 / 8000.0;
-                            let s = if tone {
-                                (t * 1000.0 * std::f64::consts::TAU).sin() * 10_000.0
-                            } else {
-                                0.0
-                            };
-                            emulator::webrtc::mulaw::encode(s as i16)
-                        })
-                        .collect();
+                if self.send_frame(&state, now, n * 160) {
                     n += 1;
-                    let w = self.rtc.writer(mid).unwrap();
-                    let pt = w
-                        .payload_params()
-                        .find(|p| p.spec().codec == Codec::PCMU)
-                        .unwrap()
-                        .pt();
-                    w.write(pt, now, MediaTime::new(ts, Frequency::EIGHT_KHZ), frame)
-                        .unwrap();
-                    ts += 160;
-                    if tone {
-                        state.tone_since.lock().unwrap().get_or_insert(now);
-                    }
                 }
             }
             self.rtc
                 .handle_input(Input::Timeout(Instant::now()))
                 .unwrap();
         }
+    }
+
+    /// One 20 ms PCMU frame from sample `first`: a 1 kHz tone at -10 dBov, or digital
+    /// silence. False before the connection is up.
+    fn send_frame(&mut self, state: &PeerState, now: Instant, first: u64) -> bool {
+        let Some(mid) = self.mid.filter(|_| state.connected.load(Ordering::SeqCst)) else {
+            return false;
+        };
+        let tone = state.tone.load(Ordering::SeqCst);
+        let frame: Vec<u8> = (0..160)
+            .map(|i| {
+                let t = (first + i) as f64 / 8000.0;
+                let s = if tone {
+                    (t * 1000.0 * std::f64::consts::TAU).sin() * 10_000.0
+                } else {
+                    0.0
+                };
+                emulator::webrtc::mulaw::encode(s as i16)
+            })
+            .collect();
+        let w = self.rtc.writer(mid).unwrap();
+        let pt = w
+            .payload_params()
+            .find(|p| p.spec().codec == Codec::PCMU)
+            .unwrap()
+            .pt();
+        w.write(pt, now, MediaTime::new(first, Frequency::EIGHT_KHZ), frame)
+            .unwrap();
+        if tone {
+            state.tone_since.lock().unwrap().get_or_insert(now);
+        }
+        true
     }
 
     fn event(&mut self, e: Event, state: &PeerState) {
