@@ -56,6 +56,9 @@ pub struct EmulatorConfig {
     pub call_cost_in_webhooks: bool,
     /// Emulator-wide chaos for every new call; a dial can override it with `X-Emulator-Chaos`.
     pub chaos: Option<ChaosConfig>,
+    /// `Some`: number orders answer `pending` and complete after this long (scaled), with a
+    /// `number_order.complete` webhook. `None`: they succeed at once.
+    pub number_order_delay: Option<Duration>,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +81,7 @@ impl Default for EmulatorConfig {
             dial_rate_window: Duration::from_secs(5),
             call_cost_in_webhooks: false,
             chaos: None,
+            number_order_delay: None,
         }
     }
 }
@@ -131,7 +135,20 @@ impl EmulatorConfig {
                 .parse()
                 .map_err(|_| invalid("TELNYX_EMULATOR_DIAL_RATE", "not an integer"))?;
         }
+        c.read_realism(&get)?;
         Ok(c)
+    }
+
+    /// The settings that make the emulator behave as Telnyx does where it is slow: pending
+    /// number orders.
+    fn read_realism(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = get("TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS") {
+            let ms: u64 = v
+                .parse()
+                .map_err(|_| invalid("TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS", "not an integer"))?;
+            self.number_order_delay = Some(Duration::from_millis(ms));
+        }
+        Ok(())
     }
 
     pub(crate) fn scaled(&self, d: Duration) -> Duration {

@@ -12,6 +12,7 @@ mod config;
 mod control;
 mod error;
 mod events;
+mod fault_controls;
 mod handle;
 mod numbers;
 mod scenario;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::v2_router(emu.core.clone()))
         .merge(api::storage_router())
         .merge(control::router())
+        .merge(fault_controls::router())
         .with_state(emu)
 }
 

@@ -8,6 +8,7 @@ mod callee;
 mod commands;
 mod lifecycle;
 mod media;
+mod orders;
 mod recording;
 
 use std::collections::{HashMap, VecDeque};
@@ -56,7 +57,7 @@ impl Core {
     pub fn new(config: EmulatorConfig, public_base: String, events: Arc<dyn EventSink>) -> Core {
         let st = State {
             chaos: config.chaos.clone(),
-            numbers: Numbers::seeded(&config.connection_id),
+            numbers: Numbers::seeded(&config.connection_id, config.number_order_delay),
             ..State::default()
         };
         Core {
