@@ -1,5 +1,5 @@
-//! Test controls for the ways Telnyx fails or is slow: pending number orders, through the
-//! [`Emulator`] handle and under `/emulator/...` (no auth).
+//! Test controls for the ways Telnyx fails: the REST fault plan and pending number
+//! orders, through the [`Emulator`] handle and under `/emulator/...` (no auth).
 
 use std::time::Duration;
 
@@ -9,11 +9,29 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::faults::{ActiveFaults, AppliedFault, FaultPlan};
 use crate::handle::Emulator;
 
 impl Emulator {
+    /// The REST fault plan for dials and commands from now on (`None` turns it off).
+    pub fn set_faults(&self, plan: Option<FaultPlan>) {
+        self.core.lock().faults = plan.map(ActiveFaults::new);
+    }
+
+    /// The plan in force and how many requests it still applies to (`None` = no end).
+    pub fn faults(&self) -> Option<(FaultPlan, Option<u32>)> {
+        let st = self.core.lock();
+        st.faults.as_ref().map(|f| (f.plan.clone(), f.left()))
+    }
+
+    /// Every request that got a fault, oldest first, with how it ended.
+    pub fn fault_log(&self) -> Vec<AppliedFault> {
+        self.core.lock().fault_log.clone()
+    }
+
     /// `Some`: number orders placed from now on stay pending this long (scaled), then
     /// complete with `number_order.complete`. `None`: they succeed at once.
     pub fn set_number_order_delay(&self, delay: Option<Duration>) {
@@ -22,11 +40,47 @@ impl Emulator {
 }
 
 pub fn router() -> Router<Emulator> {
-    Router::new().route("/emulator/number_orders", get(get_orders).put(put_orders))
+    Router::new()
+        .route("/emulator/faults", get(get_faults).put(put_faults))
+        .route("/emulator/number_orders", get(get_orders).put(put_orders))
 }
 
 fn problem(msg: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg}))).into_response()
+}
+
+/// A body that is `null`, a spec string, or the settings as a JSON object.
+fn spec_or_object<T: DeserializeOwned>(
+    body: &Bytes,
+    parse: impl Fn(&str) -> Result<Option<T>, String>,
+) -> Result<Option<T>, String> {
+    match serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())? {
+        Value::Null => Ok(None),
+        Value::String(s) => parse(&s),
+        other => serde_json::from_value(other)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+fn faults_json(emu: &Emulator) -> Value {
+    let (plan, left) = emu.faults().unzip();
+    json!({"plan": plan, "left": left.flatten(), "applied": emu.fault_log()})
+}
+
+async fn get_faults(State(emu): State<Emulator>) -> Json<Value> {
+    Json(faults_json(&emu))
+}
+
+/// Body: a spec string (`"503,next=2"`), a plan object, or `null` (off).
+async fn put_faults(State(emu): State<Emulator>, body: Bytes) -> Response {
+    match spec_or_object(&body, FaultPlan::parse) {
+        Ok(plan) => {
+            emu.set_faults(plan);
+            Json(faults_json(&emu)).into_response()
+        }
+        Err(e) => problem(&e),
+    }
 }
 
 fn orders_json(emu: &Emulator) -> Value {

@@ -13,6 +13,7 @@ mod control;
 mod error;
 mod events;
 mod fault_controls;
+mod faults;
 mod handle;
 mod numbers;
 mod scenario;
@@ -25,6 +26,7 @@ use std::net::SocketAddr;
 pub use config::{
     ChaosConfig, ConfigError, DEFAULT_API_KEY, DEFAULT_CONNECTION_ID, EmulatorConfig,
 };
+pub use faults::{AppliedFault, FAULT_HEADER, FaultKind, FaultOutcome, FaultPlan};
 pub use handle::Emulator;
 pub use numbers::SEEDED_OWNED;
 pub use scenario::{Scenario, Step, builtin as builtin_scenario, magic_key};

@@ -24,6 +24,7 @@ pub use recording::{RecordSpec, Recording};
 
 use crate::config::{ChaosConfig, EmulatorConfig};
 use crate::events::EventSink;
+use crate::faults::{ActiveFaults, AppliedFault};
 use crate::numbers::Numbers;
 use crate::scenario::Scenario;
 
@@ -42,6 +43,10 @@ pub struct State {
     pub scripts: HashMap<String, Scenario>,
     pub chaos: Option<ChaosConfig>,
     pub numbers: Numbers,
+    /// The REST fault plan in force, if any.
+    pub faults: Option<ActiveFaults>,
+    /// Every request that got a fault, oldest first.
+    pub fault_log: Vec<AppliedFault>,
 }
 
 /// The switch itself: configuration, the signing key for recording links, and the state.
@@ -57,6 +62,7 @@ impl Core {
     pub fn new(config: EmulatorConfig, public_base: String, events: Arc<dyn EventSink>) -> Core {
         let st = State {
             chaos: config.chaos.clone(),
+            faults: config.rest_faults.clone().map(ActiveFaults::new),
             numbers: Numbers::seeded(&config.connection_id, config.number_order_delay),
             ..State::default()
         };

@@ -5,6 +5,7 @@ mod common;
 mod api;
 mod chaos;
 mod delivery;
+mod faults;
 mod media;
 mod numbers;
 mod scenarios;
