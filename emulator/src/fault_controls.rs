@@ -1,5 +1,5 @@
-//! Test controls for the ways Telnyx fails: the REST fault plan and pending number
-//! orders, through the [`Emulator`] handle and under `/emulator/...` (no auth).
+//! Test controls for the ways Telnyx fails: the REST fault plan, account limits, and pending
+//! number orders, through the [`Emulator`] handle and under `/emulator/...` (no auth).
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::faults::{ActiveFaults, AppliedFault, FaultPlan};
 use crate::handle::Emulator;
+use crate::limits::AccountLimits;
 
 impl Emulator {
     /// The REST fault plan for dials and commands from now on (`None` turns it off).
@@ -32,6 +33,15 @@ impl Emulator {
         self.core.lock().fault_log.clone()
     }
 
+    /// Account limits for dials from now on (`AccountLimits::default()` = none).
+    pub fn set_limits(&self, limits: AccountLimits) {
+        self.core.lock().limits = limits;
+    }
+
+    pub fn limits(&self) -> AccountLimits {
+        self.core.lock().limits.clone()
+    }
+
     /// `Some`: number orders placed from now on stay pending this long (scaled), then
     /// complete with `number_order.complete`. `None`: they succeed at once.
     pub fn set_number_order_delay(&self, delay: Option<Duration>) {
@@ -42,6 +52,7 @@ impl Emulator {
 pub fn router() -> Router<Emulator> {
     Router::new()
         .route("/emulator/faults", get(get_faults).put(put_faults))
+        .route("/emulator/limits", get(get_limits).put(put_limits))
         .route("/emulator/number_orders", get(get_orders).put(put_orders))
 }
 
@@ -78,6 +89,22 @@ async fn put_faults(State(emu): State<Emulator>, body: Bytes) -> Response {
         Ok(plan) => {
             emu.set_faults(plan);
             Json(faults_json(&emu)).into_response()
+        }
+        Err(e) => problem(&e),
+    }
+}
+
+async fn get_limits(State(emu): State<Emulator>) -> Json<Value> {
+    Json(json!(emu.limits()))
+}
+
+/// Body: a spec string (`"new_account"`, `"concurrent=2,countries=US+CA"`), a limits
+/// object, or `null` (none).
+async fn put_limits(State(emu): State<Emulator>, body: Bytes) -> Response {
+    match spec_or_object(&body, |s| AccountLimits::parse(s).map(Some)) {
+        Ok(limits) => {
+            emu.set_limits(limits.unwrap_or_default());
+            Json(json!(emu.limits())).into_response()
         }
         Err(e) => problem(&e),
     }

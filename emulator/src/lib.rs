@@ -15,6 +15,7 @@ mod events;
 mod fault_controls;
 mod faults;
 mod handle;
+mod limits;
 mod numbers;
 mod scenario;
 mod state;
@@ -28,6 +29,7 @@ pub use config::{
 };
 pub use faults::{AppliedFault, FAULT_HEADER, FaultKind, FaultOutcome, FaultPlan};
 pub use handle::Emulator;
+pub use limits::AccountLimits;
 pub use numbers::SEEDED_OWNED;
 pub use scenario::{Scenario, Step, builtin as builtin_scenario, magic_key};
 pub use state::{CallSnapshot, CallState, RecordedRequest};

@@ -7,6 +7,7 @@ mod call;
 mod callee;
 mod commands;
 mod lifecycle;
+mod limits;
 mod media;
 mod orders;
 mod recording;
@@ -22,9 +23,12 @@ pub use call::{Call, CallSnapshot, CallState, NewCall, RecordedRequest};
 pub use commands::{Command, Refusal};
 pub use recording::{RecordSpec, Recording};
 
+use limits::LimitUse;
+
 use crate::config::{ChaosConfig, EmulatorConfig};
 use crate::events::EventSink;
 use crate::faults::{ActiveFaults, AppliedFault};
+use crate::limits::AccountLimits;
 use crate::numbers::Numbers;
 use crate::scenario::Scenario;
 
@@ -47,6 +51,8 @@ pub struct State {
     pub faults: Option<ActiveFaults>,
     /// Every request that got a fault, oldest first.
     pub fault_log: Vec<AppliedFault>,
+    pub limits: AccountLimits,
+    pub limit_use: LimitUse,
 }
 
 /// The switch itself: configuration, the signing key for recording links, and the state.
@@ -63,6 +69,7 @@ impl Core {
         let st = State {
             chaos: config.chaos.clone(),
             faults: config.rest_faults.clone().map(ActiveFaults::new),
+            limits: config.limits.clone(),
             numbers: Numbers::seeded(&config.connection_id, config.number_order_delay),
             ..State::default()
         };

@@ -6,6 +6,7 @@ mod api;
 mod chaos;
 mod delivery;
 mod faults;
+mod limits;
 mod media;
 mod numbers;
 mod scenarios;
