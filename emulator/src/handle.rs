@@ -68,14 +68,16 @@ impl Emulator {
         self.webhooks.deliveries()
     }
 
-    /// Forgets recorded requests and deliveries, `command_id`s and the dial-rate window.
-    /// Calls in progress continue.
+    /// Forgets recorded requests and deliveries, `command_id`s, the dial-rate window, the
+    /// fault log and what the account limits have counted. Calls in progress continue.
     pub fn reset(&self) {
         let mut st = self.core.lock();
         st.requests.clear();
         self.webhooks.forget_deliveries();
         st.dial_dedup.clear();
         st.dial_times.clear();
+        st.limit_use = Default::default();
+        st.fault_log.clear();
         for c in st.calls.values_mut() {
             c.command_ids.clear();
         }

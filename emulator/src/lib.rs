@@ -14,7 +14,10 @@ mod config;
 mod control;
 mod error;
 mod events;
+mod fault_controls;
+mod faults;
 mod handle;
+mod limits;
 mod numbers;
 mod scenario;
 mod state;
@@ -27,7 +30,9 @@ use std::net::SocketAddr;
 pub use config::{
     ChaosConfig, ConfigError, DEFAULT_API_KEY, DEFAULT_CONNECTION_ID, EmulatorConfig,
 };
+pub use faults::{AppliedFault, FAULT_HEADER, FaultKind, FaultOutcome, FaultPlan};
 pub use handle::Emulator;
+pub use limits::AccountLimits;
 pub use numbers::SEEDED_OWNED;
 pub use scenario::{Scenario, Step, builtin as builtin_scenario, magic_key};
 pub use state::{CallSnapshot, CallState, RecordedRequest};
@@ -56,6 +61,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::storage_router())
         .merge(control::router())
         .merge(webrtc::router())
+        .merge(fault_controls::router())
         .with_state(emu)
 }
 

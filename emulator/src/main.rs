@@ -28,6 +28,11 @@ Every option can also be set through the environment variable shown.
   --call-cost              Send call.cost after hangup [TELNYX_EMULATOR_CALL_COST]
   --dial-rate <N>          Dials per second allowed (over 5 s) [TELNYX_EMULATOR_DIAL_RATE, 30]
   -h, --help               Print this help
+
+Set through the environment only (see README: REST faults, Account limits, Number orders):
+  TELNYX_EMULATOR_FAULTS                 REST fault plan, e.g. 503,next=2 | lost_answer,rate=0.1
+  TELNYX_EMULATOR_LIMITS                 account limits: new_account | concurrent=2,hourly=10,...
+  TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS  number orders stay pending this long, then complete
 ";
 
 fn main() -> ExitCode {

@@ -6,6 +6,7 @@ mod body;
 mod commands;
 mod credentials;
 mod dial;
+mod faults;
 mod numbers;
 mod paging;
 mod recordings;
@@ -32,11 +33,12 @@ type S = State<Arc<Core>>;
 pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
     Router::new()
         .route("/v2/calls", post(dial::dial))
-        .route("/v2/calls/{id}", get(dial::get_call))
         .route(
             "/v2/calls/{id}/actions/{action}",
             post(commands::action).put(commands::action),
         )
+        .route_layer(middleware::from_fn_with_state(core.clone(), faults::inject))
+        .route("/v2/calls/{id}", get(dial::get_call))
         .merge(recordings::router())
         .merge(numbers::router())
         .merge(credentials::router())
@@ -100,6 +102,7 @@ async fn record(State(core): S, req: Request, next: Next) -> Response {
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    let dropped = resp.extensions().get::<faults::Abandon>().is_some();
     core.lock().requests.push(RecordedRequest {
         method,
         path,
@@ -107,7 +110,15 @@ async fn record(State(core): S, req: Request, next: Next) -> Response {
         body: body_json,
         status: resp.status().as_u16(),
         received_at,
+        fault: resp.extensions().get::<faults::Applied>().map(|a| a.0),
+        answer_dropped: dropped,
     });
+    if dropped {
+        // Unwinding out of the connection's task is the one way to make hyper close the
+        // socket without writing an answer; `resume_unwind` skips the panic hook, so
+        // nothing is printed (needs the default `panic = "unwind"`).
+        std::panic::resume_unwind(Box::new(faults::Abandon));
+    }
     resp
 }
 

@@ -16,6 +16,7 @@ use super::body::{Check, Field, Wire, is_e164, json_object, validate};
 use super::paging::{page_params, paged};
 use crate::error::{ApiError, ApiResult};
 use crate::handle::Emulator;
+use crate::numbers::Numbers;
 use crate::state::Core;
 use crate::time::rfc3339;
 
@@ -58,8 +59,7 @@ pub async fn list_owned(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> 
             q.get("filter[connection_id]")
                 .is_none_or(|c| n.connection_id.as_deref() == Some(c))
         })
-        // Every owned number in the emulator is active.
-        .filter(|_| q.get("filter[status]").is_none_or(|s| s == "active"))
+        .filter(|n| q.get("filter[status]").is_none_or(|s| s == n.status))
         .map(|n| n.json())
         .collect();
     Ok(Json(paged(items, page, size)))
@@ -190,7 +190,9 @@ impl OrderBody {
     }
 }
 
-/// Buys every number of the order, or none if one is not available.
+/// Buys every number of the order, or none if one is not available. With an order delay
+/// set, the order and its numbers stay `pending` (the numbers `purchase-pending`) until
+/// [`Core::complete_order_later`] completes them.
 pub async fn create_order(State(inner): S, bytes: Bytes) -> ApiResult<Json<Value>> {
     let body = json_object(&bytes)?;
     let order = validate(&body, |b: OrderBody, c| b.check(c, &inner))?;
@@ -200,31 +202,23 @@ pub async fn create_order(State(inner): S, bytes: Bytes) -> ApiResult<Json<Value
         extra,
     } = order;
     let mut st = inner.lock();
-    for (field, p) in &wanted {
-        if !st.numbers.available.iter().any(|a| a.phone_number == *p) {
-            return Err(ApiError::invalid_value(
-                field,
-                format!("{p} is not available for purchase."),
-            ));
-        }
-    }
-    let mut items = Vec::new();
-    for (_, p) in &wanted {
-        st.numbers.available.retain(|a| a.phone_number != *p);
-        let n = st.numbers.add_owned(p, connection_id.clone());
-        items.push(json!({
-            "id": n.id,
-            "phone_number": p,
-            "status": "success",
-            "requirements_met": true,
-            "regulatory_requirements": [],
-        }));
-    }
+    let delay = st.numbers.order_delay;
+    let status = if delay.is_some() {
+        "pending"
+    } else {
+        "success"
+    };
+    let items = buy(
+        &mut st.numbers,
+        &wanted,
+        connection_id.clone(),
+        delay.is_some(),
+    )?;
     let now = rfc3339(Utc::now());
     let mut order = json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "record_type": "number_order",
-        "status": "success",
+        "status": status,
         "phone_numbers": items,
         "phone_numbers_count": items.len(),
         "connection_id": connection_id,
@@ -237,8 +231,51 @@ pub async fn create_order(State(inner): S, bytes: Bytes) -> ApiResult<Json<Value
         o.extend(x);
     }
     let id = order["id"].as_str().unwrap_or_default().to_string();
-    st.numbers.orders.insert(id, order.clone());
+    st.numbers.orders.insert(id.clone(), order.clone());
+    drop(st);
+    if let Some(after) = delay {
+        inner.complete_order_later(&id, after);
+    }
     Ok(Json(json!({ "data": order })))
+}
+
+/// Moves the wanted numbers from available to owned (`purchase-pending` while the order is
+/// pending) and returns the order's items; buys nothing if one is not available.
+fn buy(
+    numbers: &mut Numbers,
+    wanted: &[(String, String)],
+    connection_id: Option<String>,
+    pending: bool,
+) -> ApiResult<Vec<Value>> {
+    let mut countries = Vec::new();
+    for (field, p) in wanted {
+        let Some(a) = numbers.available.iter().find(|a| a.phone_number == *p) else {
+            return Err(ApiError::invalid_value(
+                field,
+                format!("{p} is not available for purchase."),
+            ));
+        };
+        countries.push(a.country.to_string());
+    }
+    let (status, number_status) = if pending {
+        ("pending", "purchase-pending")
+    } else {
+        ("success", "active")
+    };
+    let mut items = Vec::new();
+    for ((_, p), country) in wanted.iter().zip(countries) {
+        numbers.available.retain(|a| a.phone_number != *p);
+        let n = numbers.add_owned(p, connection_id.clone(), country, number_status);
+        items.push(json!({
+            "id": n.id,
+            "record_type": "number_order_phone_number",
+            "phone_number": p,
+            "status": status,
+            "requirements_met": true,
+            "regulatory_requirements": [],
+        }));
+    }
+    Ok(items)
 }
 
 pub async fn list_orders(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::recording::{ActiveRecording, RecordSpec, Recording};
 use crate::config::ChaosConfig;
 use crate::events::{CallEvents, Event, Target};
+use crate::faults::FaultKind;
 use crate::time::rfc3339;
 
 /// A request the emulator received under `/v2`, as the test wants to see it.
@@ -25,6 +26,10 @@ pub struct RecordedRequest {
     pub body: Value,
     pub status: u16,
     pub received_at: String,
+    /// The REST fault this request got, if any.
+    pub fault: Option<FaultKind>,
+    /// True when the answer (`status`) was never sent: the connection was dropped.
+    pub answer_dropped: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -33,6 +33,7 @@ impl Core {
             .map(|c| c.ids.call_session_id.clone())
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let callee = self.callee_for(&st, &spec.to);
+        let limit_hit = self.limit_hit(&mut st, &spec.to);
         let ids = LegIds {
             call_control_id: new_call_control_id(),
             call_leg_id: uuid::Uuid::now_v7().to_string(),
@@ -66,7 +67,10 @@ impl Core {
         st.calls.insert(ids.call_control_id.clone(), call);
         drop(st);
 
-        callee.ring(self.far_end(&ids.call_control_id));
+        match limit_hit {
+            Some(hit) => self.refuse_later(&ids.call_control_id, hit),
+            None => callee.ring(self.far_end(&ids.call_control_id)),
+        }
         let id = ids.call_control_id.clone();
         self.later(timeout, move |core| core.ring_timeout(&id));
         ids
@@ -164,6 +168,7 @@ impl Core {
         source: &str,
         sip: &str,
     ) -> bool {
+        let sip_reason = st.limit_use.refused.get(id).cloned();
         let Some(call) = st.calls.get_mut(id) else {
             return false;
         };
@@ -181,7 +186,14 @@ impl Core {
             sip: sip.into(),
         });
         self.stop_media(call, "call_hangup");
-        self.emit(call, "call.hangup", hangup(call, answered, now));
+        let mut payload = hangup(call, answered, now);
+        if let Some(r) = sip_reason {
+            // Not a Telnyx field: Telnyx shows the reason phrase (with its D-code) only in
+            // CDRs and the portal's debugging; the emulator puts it here so a client's
+            // "why did this fail" can be tested (emulator choice).
+            payload["sip_hangup_reason"] = json!(r);
+        }
+        self.emit(call, "call.hangup", payload);
         self.gateway.leg_ended(id, cause);
         self.save_recording(st, id);
         let call = st.calls.get_mut(id).expect("still there");

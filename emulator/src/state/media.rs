@@ -11,6 +11,19 @@ use super::call::{Call, CallState};
 
 /// How long the emulator lets one loop of an audio file play, in seconds.
 const PLAYBACK_LOOP_SECS: u64 = 3;
+/// How long fetching an unreachable audio file takes to fail.
+const FETCH_FAILS_AFTER: Duration = Duration::from_millis(300);
+
+/// An `audio_url` nothing can fetch *(emulator choice)*: its host is `invalid` or under
+/// `.invalid` (RFC 2606: such names never resolve), or the URL contains `unreachable`.
+/// Every other URL plays, though the emulator never fetches anything.
+pub fn is_unreachable(url: &str) -> bool {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let bad_host = host.is_some_and(|h| h == "invalid" || h.ends_with(".invalid"));
+    bad_host || url.to_ascii_lowercase().contains("unreachable")
+}
 
 impl Core {
     /// Ends the running playback (if any) with `status`.
@@ -40,9 +53,12 @@ impl Core {
         };
         self.end_playback(call, "cancelled");
         call.playback = Some((generation, media.clone()));
+        let unreachable = media["media_url"].as_str().is_some_and(is_unreachable);
         self.emit(call, "call.playback.started", media);
         drop(st);
-        if let Some(n) = loops {
+        if unreachable {
+            self.fail_playback_later(id, generation);
+        } else if let Some(n) = loops {
             let id = id.to_string();
             let after = Duration::from_secs(PLAYBACK_LOOP_SECS.saturating_mul(n));
             self.later(after, move |core| {
@@ -54,6 +70,24 @@ impl Core {
                 }
             });
         }
+    }
+
+    /// Ends playback `generation` of leg `id` as Telnyx does when the file cannot be
+    /// fetched: `call.playback.ended` with `status: file_not_found` and a `status_detail`.
+    fn fail_playback_later(self: &Arc<Self>, id: &str, generation: u64) {
+        let id = id.to_string();
+        self.later(FETCH_FAILS_AFTER, move |core| {
+            let mut st = core.lock();
+            let Some(c) = st.calls.get_mut(&id) else {
+                return;
+            };
+            if let Some((g, media)) = c.playback.as_mut()
+                && *g == generation
+            {
+                media["status_detail"] = json!("The audio file could not be downloaded.");
+                core.end_playback(c, "file_not_found");
+            }
+        });
     }
 
     /// Starts speaking `chars` characters, which takes 60 ms each and at least a second.

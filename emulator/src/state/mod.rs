@@ -7,7 +7,9 @@ mod call;
 mod callee;
 mod commands;
 mod lifecycle;
+mod limits;
 mod media;
+mod orders;
 mod recording;
 
 use std::collections::{HashMap, VecDeque};
@@ -21,8 +23,12 @@ pub use call::{Call, CallSnapshot, CallState, NewCall, RecordedRequest};
 pub use commands::{Command, Refusal};
 pub use recording::{RecordSpec, Recording};
 
+use limits::LimitUse;
+
 use crate::config::{ChaosConfig, EmulatorConfig};
 use crate::events::EventSink;
+use crate::faults::{ActiveFaults, AppliedFault};
+use crate::limits::AccountLimits;
 use crate::numbers::Numbers;
 use crate::scenario::Scenario;
 
@@ -41,6 +47,12 @@ pub struct State {
     pub scripts: HashMap<String, Scenario>,
     pub chaos: Option<ChaosConfig>,
     pub numbers: Numbers,
+    /// The REST fault plan in force, if any.
+    pub faults: Option<ActiveFaults>,
+    /// Every request that got a fault, oldest first.
+    pub fault_log: Vec<AppliedFault>,
+    pub limits: AccountLimits,
+    pub limit_use: LimitUse,
 }
 
 /// The switch itself: configuration, the signing key for recording links, and the state.
@@ -58,7 +70,9 @@ impl Core {
     pub fn new(config: EmulatorConfig, public_base: String, events: Arc<dyn EventSink>) -> Core {
         let st = State {
             chaos: config.chaos.clone(),
-            numbers: Numbers::seeded(&config.connection_id),
+            faults: config.rest_faults.clone().map(ActiveFaults::new),
+            limits: config.limits.clone(),
+            numbers: Numbers::seeded(&config.connection_id, config.number_order_delay),
             ..State::default()
         };
         Core {

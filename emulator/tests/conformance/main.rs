@@ -5,6 +5,8 @@ mod common;
 mod api;
 mod chaos;
 mod delivery;
+mod faults;
+mod limits;
 mod media;
 mod numbers;
 mod scenarios;
