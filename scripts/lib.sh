@@ -30,6 +30,8 @@ ensure_rust() {
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
     command -v cc >/dev/null || apt_install build-essential
+    # The emulator's WebRTC media (str0m) does DTLS/SRTP with the system OpenSSL.
+    apt_install libssl-dev pkg-config
 }
 
 # Node.js 20+ is what Next.js 16 needs; Debian 12 ships 18, Debian 13 ships 20.

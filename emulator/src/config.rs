@@ -4,6 +4,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
+use crate::faults::FaultPlan;
+use crate::limits::AccountLimits;
+
 /// Bearer token accepted when nothing else is configured. Real v2 keys start with `KEY`.
 pub const DEFAULT_API_KEY: &str = "KEY_EMULATOR_0123456789";
 /// Id of the single Call Control application the emulator knows (numeric like Telnyx's).
@@ -56,6 +59,13 @@ pub struct EmulatorConfig {
     pub call_cost_in_webhooks: bool,
     /// Emulator-wide chaos for every new call; a dial can override it with `X-Emulator-Chaos`.
     pub chaos: Option<ChaosConfig>,
+    /// REST faults for dials and commands; a request can ask for one with `X-Emulator-Fault`.
+    pub rest_faults: Option<FaultPlan>,
+    /// Account limits enforced on dials (none by default).
+    pub limits: AccountLimits,
+    /// `Some`: number orders answer `pending` and complete after this long (scaled), with a
+    /// `number_order.complete` webhook. `None`: they succeed at once.
+    pub number_order_delay: Option<Duration>,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +88,9 @@ impl Default for EmulatorConfig {
             dial_rate_window: Duration::from_secs(5),
             call_cost_in_webhooks: false,
             chaos: None,
+            rest_faults: None,
+            limits: AccountLimits::default(),
+            number_order_delay: None,
         }
     }
 }
@@ -131,7 +144,28 @@ impl EmulatorConfig {
                 .parse()
                 .map_err(|_| invalid("TELNYX_EMULATOR_DIAL_RATE", "not an integer"))?;
         }
+        c.read_realism(&get)?;
         Ok(c)
+    }
+
+    /// The settings that make the emulator fail as Telnyx does: REST faults, account
+    /// limits, pending number orders.
+    fn read_realism(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = get("TELNYX_EMULATOR_FAULTS") {
+            self.rest_faults =
+                FaultPlan::parse(&v).map_err(|e| invalid("TELNYX_EMULATOR_FAULTS", e))?;
+        }
+        if let Some(v) = get("TELNYX_EMULATOR_LIMITS") {
+            self.limits =
+                AccountLimits::parse(&v).map_err(|e| invalid("TELNYX_EMULATOR_LIMITS", e))?;
+        }
+        if let Some(v) = get("TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS") {
+            let ms: u64 = v
+                .parse()
+                .map_err(|_| invalid("TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS", "not an integer"))?;
+            self.number_order_delay = Some(Duration::from_millis(ms));
+        }
+        Ok(())
     }
 
     pub(crate) fn scaled(&self, d: Duration) -> Duration {

@@ -1,7 +1,6 @@
 //! Test and demo controls under `/emulator/...`. Not part of Telnyx; no auth.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -12,14 +11,14 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::Emulator;
 use crate::config::ChaosConfig;
+use crate::events::{Event, Target};
+use crate::handle::Emulator;
 use crate::scenario::{self, Scenario, Step};
-use crate::state::Inner;
 
-type S = State<Arc<Inner>>;
+type S = State<Emulator>;
 
-pub fn router() -> Router<Arc<Inner>> {
+pub fn router() -> Router<Emulator> {
     Router::new()
         .route("/emulator/info", get(info))
         .route("/emulator/requests", get(requests))
@@ -39,32 +38,29 @@ pub fn router() -> Router<Arc<Inner>> {
         )
 }
 
-fn handle(inner: Arc<Inner>) -> Emulator {
-    Emulator::from_inner(inner)
-}
-
 fn problem(status: StatusCode, msg: &str) -> Response {
     (status, Json(json!({"error": msg}))).into_response()
 }
 
-async fn info(State(inner): S) -> Json<Value> {
-    let e = handle(inner.clone());
+async fn info(State(emu): S) -> Json<Value> {
+    let e = emu.clone();
     Json(json!({
         "base_url": e.base_url(),
         "public_key": e.public_key_base64(),
-        "connection_id": inner.config.connection_id,
-        "time_scale": inner.config.time_scale,
-        "app_webhook_url": inner.config.app_webhook_url,
-        "failover_webhook_url": inner.config.failover_webhook_url,
+        "connection_id": emu.config().connection_id,
+        "time_scale": emu.config().time_scale,
+        "app_webhook_url": emu.config().app_webhook_url,
+        "failover_webhook_url": emu.config().failover_webhook_url,
+        "verto_url": e.verto_url(),
     }))
 }
 
-async fn requests(State(inner): S) -> Json<Value> {
-    Json(json!(handle(inner).requests()))
+async fn requests(State(emu): S) -> Json<Value> {
+    Json(json!(emu.requests()))
 }
 
-async fn deliveries(State(inner): S, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
-    let mut d = handle(inner).deliveries();
+async fn deliveries(State(emu): S, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+    let mut d = emu.deliveries();
     if let Some(id) = q.get("call_control_id") {
         d.retain(|x| x.call_control_id.as_deref() == Some(id));
     }
@@ -74,17 +70,17 @@ async fn deliveries(State(inner): S, Query(q): Query<HashMap<String, String>>) -
     Json(json!(d))
 }
 
-async fn reset(State(inner): S) -> StatusCode {
-    handle(inner).reset();
+async fn reset(State(emu): S) -> StatusCode {
+    emu.reset();
     StatusCode::NO_CONTENT
 }
 
-async fn calls(State(inner): S) -> Json<Value> {
-    Json(json!(inner.snapshots()))
+async fn calls(State(emu): S) -> Json<Value> {
+    Json(json!(emu.calls()))
 }
 
-async fn call(State(inner): S, Path(id): Path<String>) -> Response {
-    match inner.snapshot(&id) {
+async fn call(State(emu): S, Path(id): Path<String>) -> Response {
+    match emu.call(&id) {
         Some(s) => Json(json!(s)).into_response(),
         None => problem(StatusCode::NOT_FOUND, "unknown call"),
     }
@@ -97,7 +93,7 @@ struct HangupBody {
     source: Option<String>,
 }
 
-async fn hangup(State(inner): S, Path(id): Path<String>, body: Bytes) -> Response {
+async fn hangup(State(emu): S, Path(id): Path<String>, body: Bytes) -> Response {
     let b: HangupBody = if body.is_empty() {
         HangupBody::default()
     } else {
@@ -106,10 +102,10 @@ async fn hangup(State(inner): S, Path(id): Path<String>, body: Bytes) -> Respons
             Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
         }
     };
-    if inner.snapshot(&id).is_none() {
+    if emu.call(&id).is_none() {
         return problem(StatusCode::NOT_FOUND, "unknown call");
     }
-    let done = inner.end_call(
+    let done = emu.hangup_with(
         &id,
         b.cause.as_deref().unwrap_or("normal_clearing"),
         b.source.as_deref().unwrap_or("callee"),
@@ -122,11 +118,11 @@ async fn hangup(State(inner): S, Path(id): Path<String>, body: Bytes) -> Respons
     }
 }
 
-async fn answer(State(inner): S, Path(id): Path<String>) -> Response {
-    if inner.snapshot(&id).is_none() {
+async fn answer(State(emu): S, Path(id): Path<String>) -> Response {
+    if emu.call(&id).is_none() {
         return problem(StatusCode::NOT_FOUND, "unknown call");
     }
-    if inner.answer(&id) {
+    if emu.answer(&id) {
         Json(json!({"answered": true})).into_response()
     } else {
         problem(StatusCode::CONFLICT, "call is not ringing")
@@ -138,24 +134,24 @@ struct DtmfBody {
     digits: String,
 }
 
-async fn dtmf(State(inner): S, Path(id): Path<String>, Json(b): Json<DtmfBody>) -> Response {
-    if inner.snapshot(&id).is_none() {
+async fn dtmf(State(emu): S, Path(id): Path<String>, Json(b): Json<DtmfBody>) -> Response {
+    if emu.call(&id).is_none() {
         return problem(StatusCode::NOT_FOUND, "unknown call");
     }
-    if inner.callee_dtmf(&id, &b.digits) {
+    if emu.press_dtmf(&id, &b.digits) {
         Json(json!({"sent": b.digits})).into_response()
     } else {
         problem(StatusCode::CONFLICT, "call is not answered")
     }
 }
 
-async fn get_chaos(State(inner): S) -> Json<Value> {
-    Json(json!(inner.lock().chaos))
+async fn get_chaos(State(emu): S) -> Json<Value> {
+    Json(json!(emu.chaos()))
 }
 
 /// Body: a chaos object (`{"seed":1,"duplicate":0.5,...}`), a spec string
 /// (`"seed=1,dup=0.5"`), or `null` to turn chaos off. Applies to calls dialled afterwards.
-async fn put_chaos(State(inner): S, body: Bytes) -> Response {
+async fn put_chaos(State(emu): S, body: Bytes) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -171,16 +167,16 @@ async fn put_chaos(State(inner): S, body: Bytes) -> Response {
             Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
         },
     };
-    handle(inner).set_chaos(chaos.clone());
+    emu.set_chaos(chaos.clone());
     Json(json!(chaos)).into_response()
 }
 
-async fn scenarios(State(inner): S) -> Json<Value> {
+async fn scenarios(State(emu): S) -> Json<Value> {
     let builtin: Vec<Value> = scenario::BUILTIN_KEYS
         .iter()
         .filter_map(|k| scenario::builtin(k).map(|s| json!({"key": k, "scenario": s})))
         .collect();
-    let scripted = inner.lock().scripts.clone();
+    let scripted = emu.core.lock().scripts.clone();
     Json(json!({"builtin": builtin, "scripted": scripted}))
 }
 
@@ -190,7 +186,7 @@ struct ScenarioBody {
     steps: Vec<Step>,
 }
 
-async fn put_scenario(State(inner): S, Path(number): Path<String>, body: Bytes) -> Response {
+async fn put_scenario(State(emu): S, Path(number): Path<String>, body: Bytes) -> Response {
     let b: ScenarioBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -199,12 +195,12 @@ async fn put_scenario(State(inner): S, Path(number): Path<String>, body: Bytes) 
         name: b.name.unwrap_or_else(|| format!("scripted {number}")),
         steps: b.steps,
     };
-    handle(inner).set_scenario(&number, s.clone());
+    emu.set_scenario(&number, s.clone());
     Json(json!(s)).into_response()
 }
 
-async fn delete_scenario(State(inner): S, Path(number): Path<String>) -> StatusCode {
-    if inner.lock().scripts.remove(&number).is_some() {
+async fn delete_scenario(State(emu): S, Path(number): Path<String>) -> StatusCode {
+    if emu.clear_scenario(&number) {
         StatusCode::NO_CONTENT
     } else {
         StatusCode::NOT_FOUND
@@ -221,7 +217,7 @@ struct TestWebhook {
 /// "test webhook" button can check its URL and public key end to end. Not a Telnyx API
 /// *(emulator choice)*: the answer names the event, and its delivery attempts appear under
 /// `GET /emulator/deliveries?event_type=webhook.test`.
-async fn test_webhook(State(inner): S, body: Bytes) -> Response {
+async fn test_webhook(State(emu): S, body: Bytes) -> Response {
     let req: TestWebhook = if body.is_empty() {
         TestWebhook { url: None }
     } else {
@@ -230,15 +226,15 @@ async fn test_webhook(State(inner): S, body: Bytes) -> Response {
             Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
         }
     };
-    let ev = crate::webhook::Event::new(
+    let ev = Event::new(
         "webhook.test",
         json!({ "message": "Test event from the Telnyx emulator" }),
     );
     let event_id = ev.id.clone();
-    let target = crate::webhook::Target {
+    let target = Target {
         webhook_url: req.url,
-        ..crate::webhook::Target::default()
+        ..Target::default()
     };
-    tokio::spawn(async move { crate::webhook::deliver(&inner, &target, &ev, false).await });
+    emu.webhooks.send_detached(target, ev);
     (StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))).into_response()
 }

@@ -2,20 +2,28 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// One Telnyx API error (`{"errors":[...]}` envelope, §5 of the reference). Boxed so the
-/// `Result`s every handler returns stay small.
+/// A Telnyx API error answer: the `{"errors":[...]}` envelope (§5 of the reference) with one
+/// entry, or several when a body had several bad fields. Boxed so the `Result`s every handler
+/// returns stay small.
 #[derive(Debug)]
 pub struct ApiError(Box<ErrorData>);
 
 #[derive(Debug)]
 pub struct ErrorData {
     pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The first entry is the one the builder methods shape.
+    pub entries: Vec<Entry>,
+}
+
+/// One entry of `errors`.
+#[derive(Debug)]
+pub struct Entry {
     pub code: &'static str,
     pub title: String,
     pub detail: String,
     pub pointer: Option<String>,
     pub parameter: Option<String>,
-    pub headers: HeaderMap,
 }
 
 impl ApiError {
@@ -27,22 +35,37 @@ impl ApiError {
     ) -> Self {
         ApiError(Box::new(ErrorData {
             status,
-            code,
-            title: title.to_string(),
-            detail: detail.into(),
-            pointer: None,
-            parameter: None,
             headers: HeaderMap::new(),
+            entries: vec![Entry {
+                code,
+                title: title.to_string(),
+                detail: detail.into(),
+                pointer: None,
+                parameter: None,
+            }],
         }))
     }
 
+    /// One answer listing every error, in order; the first decides the status. `None` for
+    /// no errors.
+    pub fn all(errors: Vec<ApiError>) -> Option<Self> {
+        let mut errors = errors.into_iter();
+        let mut first = errors.next()?;
+        first.0.entries.extend(errors.flat_map(|e| e.0.entries));
+        Some(first)
+    }
+
+    fn first(&mut self) -> &mut Entry {
+        &mut self.0.entries[0]
+    }
+
     pub fn at(mut self, field: &str) -> Self {
-        self.0.pointer = Some(format!("/{}", field.trim_start_matches('/')));
+        self.first().pointer = Some(format!("/{}", field.trim_start_matches('/')));
         self
     }
 
     pub fn param(mut self, name: &str) -> Self {
-        self.0.parameter = Some(name.to_string());
+        self.first().parameter = Some(name.to_string());
         self
     }
 
@@ -156,19 +179,25 @@ impl ApiError {
     }
 
     pub fn body(&self) -> Value {
-        let d = &self.0;
+        let errors: Vec<Value> = self.0.entries.iter().map(Entry::json).collect();
+        json!({ "errors": errors })
+    }
+}
+
+impl Entry {
+    fn json(&self) -> Value {
         let mut e = json!({
-            "code": d.code,
-            "title": d.title,
-            "detail": d.detail,
-            "meta": {"url": format!("https://developers.telnyx.com/docs/overview/errors/{}", d.code)},
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "meta": {"url": format!("https://developers.telnyx.com/docs/overview/errors/{}", self.code)},
         });
-        if let Some(p) = &d.pointer {
+        if let Some(p) = &self.pointer {
             e["source"] = json!({"pointer": p});
-        } else if let Some(p) = &d.parameter {
+        } else if let Some(p) = &self.parameter {
             e["source"] = json!({"parameter": p});
         }
-        json!({"errors": [e]})
+        e
     }
 }
 

@@ -28,6 +28,11 @@ Every option can also be set through the environment variable shown.
   --call-cost              Send call.cost after hangup [TELNYX_EMULATOR_CALL_COST]
   --dial-rate <N>          Dials per second allowed (over 5 s) [TELNYX_EMULATOR_DIAL_RATE, 30]
   -h, --help               Print this help
+
+Set through the environment only (see README: REST faults, Account limits, Number orders):
+  TELNYX_EMULATOR_FAULTS                 REST fault plan, e.g. 503,next=2 | lost_answer,rate=0.1
+  TELNYX_EMULATOR_LIMITS                 account limits: new_account | concurrent=2,hourly=10,...
+  TELNYX_EMULATOR_NUMBER_ORDER_DELAY_MS  number orders stay pending this long, then complete
 ";
 
 fn main() -> ExitCode {
@@ -43,13 +48,34 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut config = EmulatorConfig::from_env().map_err(|e| e.to_string())?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut host = env("TELNYX_EMULATOR_HOST").unwrap_or_else(|| "127.0.0.1".into());
-    let mut port: u16 = env("TELNYX_EMULATOR_PORT")
-        .or_else(|| env("PORT"))
-        .map(|p| p.parse().map_err(|_| format!("bad port {p:?}")))
-        .transpose()?
-        .unwrap_or(4010);
+    let mut listen = Listen {
+        host: env("TELNYX_EMULATOR_HOST").unwrap_or_else(|| "127.0.0.1".into()),
+        port: env("TELNYX_EMULATOR_PORT")
+            .or_else(|| env("PORT"))
+            .map(|p| p.parse().map_err(|_| format!("bad port {p:?}")))
+            .transpose()?
+            .unwrap_or(4010),
+    };
+    if !apply_args(&mut config, &mut listen)? {
+        print!("{HELP}");
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(serve(config, listen))
+}
 
+struct Listen {
+    host: String,
+    port: u16,
+}
+
+/// Applies the command line over the environment; false when help was asked for.
+fn apply_args(config: &mut EmulatorConfig, listen: &mut Listen) -> Result<bool, String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -63,12 +89,9 @@ fn run() -> Result<(), String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
-            "-h" | "--help" => {
-                print!("{HELP}");
-                return Ok(());
-            }
-            "--host" => host = value()?,
-            "--port" => port = value()?.parse().map_err(|_| "bad --port".to_string())?,
+            "-h" | "--help" => return Ok(false),
+            "--host" => listen.host = value()?,
+            "--port" => listen.port = value()?.parse().map_err(|_| "bad --port".to_string())?,
             "--signing-key" => {
                 config.signing_seed =
                     emulator_seed(&value()?).map_err(|e| format!("--signing-key: {e}"))?
@@ -97,32 +120,25 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
+    Ok(true)
+}
 
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-
-    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind((host.as_str(), port))
-            .await
-            .map_err(|e| format!("bind {host}:{port}: {e}"))?;
-        let api_key = config.api_key.clone();
-        let connection_id = config.connection_id.clone();
-        let emu = Emulator::start(config, listener)
-            .await
-            .map_err(|e| e.to_string())?;
-        println!("Telnyx emulator listening");
-        println!("TELNYX_API_BASE={}", emu.base_url());
-        println!("TELNYX_PUBLIC_KEY={}", emu.public_key_base64());
-        println!("TELNYX_API_KEY={api_key}");
-        println!("TELNYX_CONNECTION_ID={connection_id}");
-        println!("controls: {}/emulator/info", emu.root_url());
-        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
-        Ok(())
-    })
+async fn serve(config: EmulatorConfig, Listen { host, port }: Listen) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| format!("bind {host}:{port}: {e}"))?;
+    let api_key = config.api_key.clone();
+    let connection_id = config.connection_id.clone();
+    let emu = Emulator::start(config, listener)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Telnyx emulator listening");
+    println!("TELNYX_API_BASE={}", emu.base_url());
+    println!("TELNYX_PUBLIC_KEY={}", emu.public_key_base64());
+    println!("TELNYX_API_KEY={api_key}");
+    println!("TELNYX_CONNECTION_ID={connection_id}");
+    println!("controls: {}/emulator/info", emu.root_url());
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
 fn emulator_seed(v: &str) -> Result<[u8; 32], String> {

@@ -110,16 +110,7 @@ pub fn builtin(key: &str) -> Option<Scenario> {
             ],
         ),
         "0108" => ("long_call", answered(3000)),
-        "0109" => {
-            let mut s = answered(2000);
-            s.extend([
-                Step::wait(1000),
-                Step::Dtmf {
-                    digits: "1#".into(),
-                },
-            ]);
-            ("answered_then_callee_presses_1_hash", s)
-        }
+        "0109" => ("answered_then_callee_presses_1_hash", presses("1#")),
         _ => return None,
     };
     Some(Scenario {
@@ -135,6 +126,18 @@ fn answered(ring_ms: u64) -> Vec<Step> {
         Step::wait(1500),
         Step::machine("human"),
     ]
+}
+
+/// Answers, then presses `digits` a second later.
+fn presses(digits: &str) -> Vec<Step> {
+    let mut s = answered(2000);
+    s.extend([
+        Step::wait(1000),
+        Step::Dtmf {
+            digits: digits.into(),
+        },
+    ]);
+    s
 }
 
 /// The scenario for any destination not in the table and not scripted.

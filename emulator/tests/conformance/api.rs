@@ -314,3 +314,145 @@ async fn requests_are_recorded_without_the_api_key() {
     api.emu.reset();
     assert!(api.emu.requests().is_empty());
 }
+
+/// `(code, pointer)` of every entry of an error answer, in order.
+fn entries(r: &Resp) -> Vec<(&str, &str)> {
+    let Some(errors) = r.json["errors"].as_array() else {
+        return vec![];
+    };
+    errors
+        .iter()
+        .map(|e| {
+            let code = e["code"].as_str().unwrap_or_default();
+            (code, e["source"]["pointer"].as_str().unwrap_or_default())
+        })
+        .collect()
+}
+
+type Entries = Vec<(&'static str, &'static str)>;
+
+#[tokio::test]
+async fn dial_fields_of_the_wrong_type_get_422_at_their_pointer() {
+    let api = Api::new().await;
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (json!({"connection_id": 17}), "10015", "/connection_id"),
+        (json!({"to": {"number": "+13125550100"}}), "10015", "/to"),
+        (json!({"timeout_secs": "soon"}), "10015", "/timeout_secs"),
+        (json!({"timeout_secs": 7.5}), "10015", "/timeout_secs"),
+        (
+            json!({"retry_on_timeout": "yes"}),
+            "10015",
+            "/retry_on_timeout",
+        ),
+        (json!({"record": 1}), "10032", "/record"),
+        (
+            json!({"webhook_urls": "https://x.test/h"}),
+            "10015",
+            "/webhook_urls",
+        ),
+        (
+            json!({"custom_headers": {"name": "a"}}),
+            "10015",
+            "/custom_headers",
+        ),
+        (json!({"link_to": ["v3:x"]}), "10015", "/link_to"),
+    ];
+    for (extra, code, pointer) in cases {
+        let r = api
+            .post("/calls", api.dial_body("+13125550100", extra.clone()))
+            .await;
+        assert_eq!(r.status, 422, "{extra}: {}", r.json);
+        assert_eq!(entries(&r), [(code, pointer)], "{extra}");
+    }
+    assert!(api.emu.calls().is_empty(), "rejected dials create nothing");
+}
+
+#[tokio::test]
+async fn dial_lists_every_bad_field_and_ignores_unknown_ones() {
+    let api = Api::new().await;
+    let bad = json!({"to": "555", "timeout_secs": 3, "record_format": "ogg", "from": null});
+    let mut body = api.dial_body("+13125550100", json!({}));
+    for (k, v) in bad.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = api.post("/calls", body).await;
+    assert_eq!(r.status, 422);
+    let want = [
+        ("10016", "/to"),
+        ("10004", "/from"),
+        ("10033", "/timeout_secs"),
+        ("10032", "/record_format"),
+    ];
+    assert_eq!(entries(&r), want, "{}", r.json);
+
+    let future = json!({"some_future_option": {"nested": [1, 2]}, "sip_region": "Mars"});
+    let r = api
+        .post("/calls", api.dial_body("+13125550108", future))
+        .await;
+    assert_eq!(r.status, 200, "unknown fields are ignored: {}", r.json);
+}
+
+#[tokio::test]
+async fn command_fields_of_the_wrong_type_get_422_at_their_pointer() {
+    let api = Api::new().await;
+    let ccid = api.dial("+13125550108", json!({})).await;
+    api.rx.wait_event(&ccid, "call.answered").await;
+    let cases: Vec<(&str, Value, Entries)> = vec![
+        (
+            "send_dtmf",
+            json!({"digits": 5}),
+            vec![("10015", "/digits")],
+        ),
+        (
+            "record_start",
+            json!({}),
+            vec![("10004", "/format"), ("10004", "/channels")],
+        ),
+        (
+            "playback_start",
+            json!({"audio_url": "https://x.test/a.mp3", "loop": "forever"}),
+            vec![("10015", "/loop")],
+        ),
+        (
+            "speak",
+            json!({"payload": ["hi"], "voice": "female"}),
+            vec![("10015", "/payload")],
+        ),
+        (
+            "hangup",
+            json!({"command_id": 3}),
+            vec![("10015", "/command_id")],
+        ),
+        (
+            "bridge",
+            json!({"call_control_id": "", "client_state": "%%"}),
+            vec![("10015", "/client_state")],
+        ),
+    ];
+    for (action, body, want) in cases {
+        let r = api.action(&ccid, action, body.clone()).await;
+        assert_eq!(r.status, 422, "{action} {body}: {}", r.json);
+        assert_eq!(entries(&r), want, "{action} {body}");
+    }
+    assert!(api.emu.call(&ccid).unwrap().state == emulator::CallState::Answered);
+}
+
+#[tokio::test]
+async fn client_state_update_requires_a_base64_state_and_sets_it() {
+    let api = Api::new().await;
+    let ccid = api.dial("+13125550108", json!({})).await;
+    let path = format!("/calls/{ccid}/actions/client_state_update");
+    let r = api.send("PUT", &path, Some(json!({}))).await;
+    assert_eq!(entries(&r), [("10004", "/client_state")], "{}", r.json);
+    let r = api
+        .send("PUT", &path, Some(json!({"client_state": "not base64!"})))
+        .await;
+    assert_eq!(entries(&r), [("10015", "/client_state")], "{}", r.json);
+    let r = api
+        .send("PUT", &path, Some(json!({"client_state": "eyJ4IjoxfQ=="})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    api.action(&ccid, "hangup", json!({})).await;
+    let hangup = api.wait_hangup(&ccid).await;
+    assert_eq!(hangup.payload()["client_state"], "eyJ4IjoxfQ==");
+}

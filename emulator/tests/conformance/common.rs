@@ -175,6 +175,7 @@ pub struct Api {
     pub rx: Receiver,
 }
 
+#[derive(Debug)]
 pub struct Resp {
     pub status: u16,
     pub json: Value,
@@ -264,6 +265,18 @@ impl Api {
     pub async fn action(&self, ccid: &str, action: &str, body: Value) -> Resp {
         self.post(&format!("/calls/{ccid}/actions/{action}"), body)
             .await
+    }
+
+    /// A `/emulator/...` test control: `(status, JSON answer)`.
+    pub async fn control(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/emulator/{path}", self.emu.root_url());
+        let mut req = self.http.request(method.parse().unwrap(), url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Waits for `call.hangup` and then for the call's queue to be fully delivered.

@@ -351,3 +351,33 @@ async fn call_cost_follows_hangup_when_enabled() {
     assert!(cost.payload()["total_cost"].is_string());
     assert_eq!(cost.payload()["cost_parts"][0]["currency"], "USD");
 }
+
+#[tokio::test]
+async fn playback_of_an_unreachable_file_ends_with_file_not_found() {
+    let api = Api::new().await;
+    let ccid = api
+        .dial("+13125550108", json!({"client_state": "aG9sZA=="}))
+        .await;
+    api.rx.wait_event(&ccid, "call.answered").await;
+    let url = "https://hold-music.invalid/hold.mp3";
+    let r = api
+        .action(&ccid, "playback_start", json!({"audio_url": url}))
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "the command is accepted; the fetch fails later"
+    );
+    let ended = api.rx.wait_event(&ccid, "call.playback.ended").await;
+    let p = ended.payload();
+    assert_eq!(p["status"], "file_not_found");
+    assert!(p["status_detail"].as_str().is_some_and(|d| !d.is_empty()));
+    assert_eq!(p["media_url"], url);
+    assert_eq!(p["client_state"], "aG9sZA==");
+    let started = api.rx.wait_event(&ccid, "call.playback.started").await;
+    assert_eq!(started.payload()["media_url"], url);
+    assert_eq!(
+        api.emu.call(&ccid).unwrap().state,
+        emulator::CallState::Answered,
+        "a failed playback leaves the call up"
+    );
+}

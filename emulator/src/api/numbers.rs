@@ -2,21 +2,35 @@
 //! `/v2/number_orders`, `/v2/call_control_applications`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
 use chrono::Utc;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{is_e164, opt_str, page_params, paged, parse_body};
+use super::S;
+use super::body::{Check, Field, Wire, is_e164, json_object, validate};
+use super::paging::{page_params, paged};
 use crate::error::{ApiError, ApiResult};
-use crate::state::Inner;
-use crate::webhook::rfc3339;
+use crate::handle::Emulator;
+use crate::numbers::Numbers;
+use crate::state::Core;
+use crate::time::rfc3339;
 
-type S = State<Arc<Inner>>;
 type Q = Query<HashMap<String, String>>;
+
+pub fn router() -> Router<Emulator> {
+    Router::new()
+        .route("/v2/phone_numbers", get(list_owned))
+        .route("/v2/available_phone_numbers", get(search_available))
+        .route("/v2/number_orders", get(list_orders).post(create_order))
+        .route("/v2/number_orders/{id}", get(get_order))
+        .route("/v2/call_control_applications", get(list_apps))
+        .route("/v2/call_control_applications/{id}", get(get_app))
+}
 
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
@@ -45,8 +59,7 @@ pub async fn list_owned(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> 
             q.get("filter[connection_id]")
                 .is_none_or(|c| n.connection_id.as_deref() == Some(c))
         })
-        // Every owned number in the emulator is active.
-        .filter(|_| q.get("filter[status]").is_none_or(|s| s == "active"))
+        .filter(|n| q.get("filter[status]").is_none_or(|s| s == n.status))
         .map(|n| n.json())
         .collect();
     Ok(Json(paged(items, page, size)))
@@ -107,75 +120,162 @@ pub async fn search_available(State(inner): S, Query(q): Q) -> ApiResult<Json<Va
     })))
 }
 
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct OrderBody {
+    phone_numbers: Field<OrderItems>,
+    connection_id: Field<String>,
+    messaging_profile_id: Field<String>,
+    billing_group_id: Field<String>,
+    customer_reference: Field<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(transparent)]
+struct OrderItems(Vec<OrderItem>);
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct OrderItem {
+    phone_number: Field<String>,
+}
+
+impl Wire for OrderItems {
+    fn wrong_type(field: &str) -> ApiError {
+        ApiError::invalid_value(field, "Must be a list of {\"phone_number\": ...}.")
+    }
+
+    fn is_blank(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A valid order: `(pointer, number)` for each number, and the order's own fields.
+struct Order {
+    wanted: Vec<(String, String)>,
+    connection_id: Option<String>,
+    extra: Value,
+}
+
+impl OrderBody {
+    fn check(self, c: &mut Check, core: &Core) -> Order {
+        let items = c
+            .req("phone_numbers", self.phone_numbers)
+            .unwrap_or_default();
+        let mut wanted = Vec::new();
+        for (i, item) in items.0.into_iter().enumerate() {
+            let field = format!("phone_numbers/{i}/phone_number");
+            if let Some(p) = c.req(&field, item.phone_number) {
+                c.rule(&field, is_e164(&p), || ApiError::not_e164(&field));
+                wanted.push((field, p));
+            }
+        }
+        let connection_id = c.opt("connection_id", self.connection_id);
+        let known = connection_id
+            .as_ref()
+            .is_none_or(|id| *id == core.config.connection_id);
+        c.rule("connection_id", known, || {
+            ApiError::invalid_value("connection_id", "Unknown connection_id.")
+        });
+        let extra = json!({
+            "messaging_profile_id": c.opt("messaging_profile_id", self.messaging_profile_id),
+            "billing_group_id": c.opt("billing_group_id", self.billing_group_id),
+            "customer_reference": c.opt("customer_reference", self.customer_reference),
+        });
+        Order {
+            wanted,
+            connection_id,
+            extra,
+        }
+    }
+}
+
+/// Buys every number of the order, or none if one is not available. With an order delay
+/// set, the order and its numbers stay `pending` (the numbers `purchase-pending`) until
+/// [`Core::complete_order_later`] completes them.
 pub async fn create_order(State(inner): S, bytes: Bytes) -> ApiResult<Json<Value>> {
-    let b = parse_body(&bytes)?;
-    let list = match b.get("phone_numbers") {
-        Some(Value::Array(a)) if !a.is_empty() => a.clone(),
-        _ => return Err(ApiError::missing("phone_numbers")),
-    };
-    let connection_id = opt_str(&b, "connection_id")?;
-    if connection_id
-        .as_ref()
-        .is_some_and(|c| *c != inner.config.connection_id)
-    {
-        return Err(ApiError::invalid_value(
-            "connection_id",
-            "Unknown connection_id.",
-        ));
-    }
-    let mut wanted = Vec::new();
-    for (i, item) in list.iter().enumerate() {
-        let field = format!("phone_numbers/{i}/phone_number");
-        let p = item
-            .get("phone_number")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| ApiError::missing(&field))?;
-        if !is_e164(p) {
-            return Err(ApiError::not_e164(&field));
-        }
-        wanted.push((field, p.to_string()));
-    }
+    let body = json_object(&bytes)?;
+    let order = validate(&body, |b: OrderBody, c| b.check(c, &inner))?;
+    let Order {
+        wanted,
+        connection_id,
+        extra,
+    } = order;
     let mut st = inner.lock();
-    for (field, p) in &wanted {
-        if !st.numbers.available.iter().any(|a| a.phone_number == *p) {
-            return Err(ApiError::invalid_value(
-                field,
-                format!("{p} is not available for purchase."),
-            ));
-        }
-    }
-    let mut items = Vec::new();
-    for (_, p) in &wanted {
-        st.numbers.available.retain(|a| a.phone_number != *p);
-        let n = st.numbers.add_owned(p, connection_id.clone());
-        items.push(json!({
-            "id": n.id,
-            "phone_number": p,
-            "status": "success",
-            "requirements_met": true,
-            "regulatory_requirements": [],
-        }));
-    }
+    let delay = st.numbers.order_delay;
+    let status = if delay.is_some() {
+        "pending"
+    } else {
+        "success"
+    };
+    let items = buy(
+        &mut st.numbers,
+        &wanted,
+        connection_id.clone(),
+        delay.is_some(),
+    )?;
     let now = rfc3339(Utc::now());
-    let order = json!({
+    let mut order = json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "record_type": "number_order",
-        "status": "success",
+        "status": status,
         "phone_numbers": items,
         "phone_numbers_count": items.len(),
         "connection_id": connection_id,
-        "messaging_profile_id": opt_str(&b, "messaging_profile_id")?,
-        "billing_group_id": opt_str(&b, "billing_group_id")?,
-        "customer_reference": opt_str(&b, "customer_reference")?,
         "requirements_met": true,
         "sub_number_orders_ids": [],
         "created_at": now,
         "updated_at": now,
     });
+    if let (Value::Object(o), Value::Object(x)) = (&mut order, extra) {
+        o.extend(x);
+    }
     let id = order["id"].as_str().unwrap_or_default().to_string();
-    st.numbers.orders.insert(id, order.clone());
+    st.numbers.orders.insert(id.clone(), order.clone());
+    drop(st);
+    if let Some(after) = delay {
+        inner.complete_order_later(&id, after);
+    }
     Ok(Json(json!({ "data": order })))
+}
+
+/// Moves the wanted numbers from available to owned (`purchase-pending` while the order is
+/// pending) and returns the order's items; buys nothing if one is not available.
+fn buy(
+    numbers: &mut Numbers,
+    wanted: &[(String, String)],
+    connection_id: Option<String>,
+    pending: bool,
+) -> ApiResult<Vec<Value>> {
+    let mut countries = Vec::new();
+    for (field, p) in wanted {
+        let Some(a) = numbers.available.iter().find(|a| a.phone_number == *p) else {
+            return Err(ApiError::invalid_value(
+                field,
+                format!("{p} is not available for purchase."),
+            ));
+        };
+        countries.push(a.country.to_string());
+    }
+    let (status, number_status) = if pending {
+        ("pending", "purchase-pending")
+    } else {
+        ("success", "active")
+    };
+    let mut items = Vec::new();
+    for ((_, p), country) in wanted.iter().zip(countries) {
+        numbers.available.retain(|a| a.phone_number != *p);
+        let n = numbers.add_owned(p, connection_id.clone(), country, number_status);
+        items.push(json!({
+            "id": n.id,
+            "record_type": "number_order_phone_number",
+            "phone_number": p,
+            "status": status,
+            "requirements_met": true,
+            "regulatory_requirements": [],
+        }));
+    }
+    Ok(items)
 }
 
 pub async fn list_orders(State(inner): S, Query(q): Q) -> ApiResult<Json<Value>> {
@@ -196,7 +296,7 @@ pub async fn get_order(State(inner): S, Path(id): Path<String>) -> ApiResult<Jso
     Ok(Json(json!({ "data": o })))
 }
 
-fn app_json(inner: &Inner) -> Value {
+fn app_json(inner: &Core) -> Value {
     let c = &inner.config;
     json!({
         "id": c.connection_id,
