@@ -395,3 +395,25 @@ async fn a_send_can_be_faulted_like_a_dial() {
         .unwrap();
     assert_eq!(unauth.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn chaos_duplicates_message_webhooks_with_the_same_event_id() {
+    let api = api().await;
+    api.emu.set_chaos(Some(emulator::ChaosConfig {
+        seed: Some(7),
+        duplicate: 1.0,
+        reorder: 0.0,
+        max_delay_ms: 0,
+        concurrent: false,
+    }));
+    let id = sent_id(&api, CUSTOMER).await;
+    let copies = |event_type: &'static str| {
+        let hooks = hooks_for(&api, &id).into_iter();
+        let v: Vec<Hook> = hooks.filter(|h| h.event_type() == event_type).collect();
+        (v.len() == 2).then_some(v)
+    };
+    for event_type in ["message.sent", "message.finalized"] {
+        let v = eventually(event_type, || copies(event_type)).await;
+        assert_eq!(v[0].id(), v[1].id(), "a duplicate keeps data.id");
+    }
+}
