@@ -56,6 +56,8 @@ impl Event {
 #[derive(Clone, Debug, Default)]
 pub struct Target {
     pub webhook_url: Option<String>,
+    /// Overrides the application's failover URL (a message's `webhook_failover_url`).
+    pub failover_url: Option<String>,
     pub per_event: HashMap<String, String>,
     /// `webhook_retries_policies`: event type → retry delays in ms.
     pub retries: HashMap<String, Vec<u64>>,

@@ -18,6 +18,8 @@ mod fault_controls;
 mod faults;
 mod handle;
 mod limits;
+mod message_controls;
+mod messaging;
 mod numbers;
 mod scenario;
 mod state;
@@ -33,6 +35,8 @@ pub use config::{
 pub use faults::{AppliedFault, FAULT_HEADER, FaultKind, FaultOutcome, FaultPlan};
 pub use handle::Emulator;
 pub use limits::AccountLimits;
+pub use message_controls::InboundError;
+pub use messaging::DEFAULT_PROFILE_ID as DEFAULT_MESSAGING_PROFILE_ID;
 pub use numbers::SEEDED_OWNED;
 pub use scenario::{Scenario, Step, builtin as builtin_scenario, magic_key};
 pub use state::{CallSnapshot, CallState, RecordedRequest};
@@ -62,6 +66,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(control::router())
         .merge(webrtc::router())
         .merge(fault_controls::router())
+        .merge(message_controls::router())
         .with_state(emu)
 }
 

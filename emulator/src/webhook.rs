@@ -188,7 +188,10 @@ impl Webhooks {
             .get(&ev.event_type)
             .or(target.webhook_url.as_ref())
             .or(cfg.app_webhook_url.as_ref());
-        let failover = cfg.failover_webhook_url.as_ref();
+        let failover = target
+            .failover_url
+            .as_ref()
+            .or(cfg.failover_webhook_url.as_ref());
         let max = cfg.webhook_max_attempts.max(1);
         for attempt in 1..=max {
             let use_failover = attempt > 2 && failover.is_some();

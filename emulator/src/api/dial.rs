@@ -328,6 +328,7 @@ impl Hooks {
         );
         Target {
             webhook_url,
+            failover_url: None,
             per_event: per_event.into_iter().collect(),
             retries: retries
                 .into_iter()

@@ -7,6 +7,7 @@ mod commands;
 mod credentials;
 mod dial;
 mod faults;
+mod messages;
 mod numbers;
 mod paging;
 mod recordings;
@@ -28,6 +29,8 @@ use crate::handle::Emulator;
 use crate::state::{Core, RecordedRequest, Refusal};
 use crate::time::rfc3339;
 
+pub use body::is_e164;
+
 type S = State<Arc<Core>>;
 
 pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
@@ -37,11 +40,13 @@ pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
             "/v2/calls/{id}/actions/{action}",
             post(commands::action).put(commands::action),
         )
+        .merge(messages::send_router())
         .route_layer(middleware::from_fn_with_state(core.clone(), faults::inject))
         .route("/v2/calls/{id}", get(dial::get_call))
         .merge(recordings::router())
         .merge(numbers::router())
         .merge(credentials::router())
+        .merge(messages::router())
         .route("/v2/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(core.clone(), auth))
         .route_layer(middleware::from_fn_with_state(core, record))

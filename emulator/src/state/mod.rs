@@ -9,6 +9,7 @@ mod commands;
 mod lifecycle;
 mod limits;
 mod media;
+mod messages;
 mod orders;
 mod recording;
 
@@ -21,6 +22,7 @@ use serde_json::Value;
 
 pub use call::{Call, CallSnapshot, CallState, NewCall, RecordedRequest};
 pub use commands::{Command, Refusal};
+pub use messages::{Inbound, Messaging, Outbound, SendRefusal};
 pub use recording::{RecordSpec, Recording};
 
 use limits::LimitUse;
@@ -53,6 +55,7 @@ pub struct State {
     pub fault_log: Vec<AppliedFault>,
     pub limits: AccountLimits,
     pub limit_use: LimitUse,
+    pub messaging: Messaging,
 }
 
 /// The switch itself: configuration, the signing key for recording links, and the state.

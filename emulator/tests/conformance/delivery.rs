@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::common::*;
 
-fn verify(public_b64: &str, ts: &str, body: &str, sig_b64: &str) -> bool {
+pub(crate) fn verify(public_b64: &str, ts: &str, body: &str, sig_b64: &str) -> bool {
     let key: [u8; 32] = STANDARD.decode(public_b64).unwrap().try_into().unwrap();
     let key = VerifyingKey::from_bytes(&key).unwrap();
     let sig: [u8; 64] = STANDARD.decode(sig_b64).unwrap().try_into().unwrap();

@@ -8,6 +8,7 @@ mod delivery;
 mod faults;
 mod limits;
 mod media;
+mod messages;
 mod numbers;
 mod scenarios;
 mod webrtc;
