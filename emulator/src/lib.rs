@@ -17,6 +17,7 @@ mod events;
 mod fault_controls;
 mod faults;
 mod handle;
+mod inbound_controls;
 mod limits;
 mod numbers;
 mod scenario;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(control::router())
         .merge(webrtc::router())
         .merge(fault_controls::router())
+        .merge(inbound_controls::router())
         .with_state(emu)
 }
 

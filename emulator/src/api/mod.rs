@@ -4,6 +4,7 @@
 
 mod body;
 mod commands;
+mod conferences;
 mod credentials;
 mod dial;
 mod faults;
@@ -28,6 +29,8 @@ use crate::handle::Emulator;
 use crate::state::{Core, RecordedRequest, Refusal};
 use crate::time::rfc3339;
 
+pub use body::is_e164;
+
 type S = State<Arc<Core>>;
 
 pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
@@ -42,6 +45,7 @@ pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
         .merge(recordings::router())
         .merge(numbers::router())
         .merge(credentials::router())
+        .merge(conferences::router())
         .route("/v2/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(core.clone(), auth))
         .route_layer(middleware::from_fn_with_state(core, record))
@@ -140,5 +144,9 @@ fn refused(r: Refusal) -> ApiError {
         Refusal::BridgeWithItself => {
             ApiError::invalid_value("call_control_id", "A call cannot be bridged with itself.")
         }
+        Refusal::NotIncomingRinging => ApiError::invalid_value(
+            "call_control_id",
+            "Only a ringing incoming call can be answered or rejected.",
+        ),
     }
 }
