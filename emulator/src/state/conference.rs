@@ -247,13 +247,8 @@ impl Core {
         client_state: Option<String>,
     ) -> Result<(), ConfRefusal> {
         let mut st = self.lock();
-        let conf = st
-            .conferences
-            .get(id)
-            .ok_or(ConfRefusal::UnknownConference)?;
-        if conf.ended {
-            return Err(ConfRefusal::Ended);
-        }
+        self.check_member(&mut st, id, &[])?;
+        let conf = &st.conferences[id];
         let full = conf
             .max_participants
             .is_some_and(|m| conf.active().count() as u64 >= m);

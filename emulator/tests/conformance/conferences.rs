@@ -18,6 +18,14 @@ async fn answered(api: &Api) -> String {
     id
 }
 
+async fn three(api: &Api) -> (String, String, String) {
+    (
+        answered(api).await,
+        answered(api).await,
+        answered(api).await,
+    )
+}
+
 async fn create(api: &Api, ccid: &str, extra: Value) -> String {
     let mut body = json!({"call_control_id": ccid, "name": "room"});
     if let Value::Object(m) = extra {
@@ -112,9 +120,13 @@ async fn create_join_read_list_with_telnyx_shapes_and_events() {
     join(&api, &id, &b, json!({})).await;
     let jb = api.rx.wait_event(&b, "conference.participant.joined").await;
     assert_eq!(jb.payload()["conference_id"], id.as_str());
+    read_and_list(&api, &id, &a, &b).await;
+}
 
+/// The conference as read alone, in the list (filtered by name), and its participants.
+async fn read_and_list(api: &Api, id: &str, a: &str, b: &str) {
     let one = api.get(&format!("/conferences/{id}")).await;
-    assert_eq!(one.data()["id"], id.as_str());
+    assert_eq!(one.data()["id"], id);
     let list = api.get("/conferences?filter[name]=sales").await;
     assert_eq!(list.json["meta"]["total_results"], 1, "{}", list.json);
     assert_eq!(
@@ -124,7 +136,7 @@ async fn create_join_read_list_with_telnyx_shapes_and_events() {
     let ps = api.get(&format!("/conferences/{id}/participants")).await;
     let ps = ps.json["data"].as_array().unwrap().clone();
     assert_eq!(ps.len(), 2);
-    assert_eq!(ps[1]["call_control_id"], b.as_str());
+    assert_eq!(ps[1]["call_control_id"], b);
     assert_eq!(
         (
             &ps[0]["record_type"],
@@ -139,19 +151,15 @@ async fn create_join_read_list_with_telnyx_shapes_and_events() {
             &json!(false)
         )
     );
-    assert_eq!(ps[0]["conference"]["id"], id.as_str());
-    assert_eq!(hears(&api, &id, &a).await, vec![b.clone()]);
-    assert_eq!(hears(&api, &id, &b).await, vec![a.clone()]);
+    assert_eq!(ps[0]["conference"]["id"], id);
+    assert_eq!(hears(api, id, a).await, vec![b.to_string()]);
+    assert_eq!(hears(api, id, b).await, vec![a.to_string()]);
 }
 
 #[tokio::test]
 async fn mute_hold_and_leave_decide_who_hears_whom() {
     let api = Api::new().await;
-    let (a, b, c) = (
-        answered(&api).await,
-        answered(&api).await,
-        answered(&api).await,
-    );
+    let (a, b, c) = three(&api).await;
     let id = create(&api, &a, json!({})).await;
     join(&api, &id, &b, json!({})).await;
     join(&api, &id, &c, json!({})).await;
@@ -248,11 +256,7 @@ async fn hanging_up_leaves_and_the_last_one_out_ends_it() {
 #[tokio::test]
 async fn end_on_exit_hangs_up_all_soft_end_releases_them() {
     let api = Api::new().await;
-    let (a, b, c) = (
-        answered(&api).await,
-        answered(&api).await,
-        answered(&api).await,
-    );
+    let (a, b, c) = three(&api).await;
     let id = create(&api, &a, json!({})).await;
     join(&api, &id, &b, json!({"end_conference_on_exit": true})).await;
     join(&api, &id, &c, json!({})).await;

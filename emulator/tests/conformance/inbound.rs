@@ -70,13 +70,7 @@ async fn parked_until_answered_then_the_caller_presses_keys() {
     assert_eq!(api.action(&id, "answer", json!({})).await.status, 200);
     api.rx.wait_event(&id, "call.answered").await;
     let digits = eventually("two keys", || {
-        let d: Vec<String> = api
-            .rx
-            .for_call(&id)
-            .iter()
-            .filter(|h| h.event_type() == "call.dtmf.received")
-            .map(|h| h.payload()["digit"].as_str().unwrap().to_string())
-            .collect();
+        let d = api.rx.digits(&id);
         (d.len() == 2).then_some(d)
     })
     .await;
