@@ -507,3 +507,53 @@ impl Core {
         json!({"received": s.received.reading(), "passed_on": s.forwarded.reading()})
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(flags: &[(&str, bool, bool)]) -> Conference {
+        let now = Utc::now();
+        Conference {
+            id: "c".into(),
+            name: "n".into(),
+            created_at: now,
+            updated_at: now,
+            ended: false,
+            end_reason: None,
+            ended_by: None,
+            hold_audio_url: None,
+            max_participants: None,
+            participants: flags
+                .iter()
+                .map(|(id, muted, on_hold)| Participant {
+                    id: format!("p-{id}"),
+                    ccid: id.to_string(),
+                    call_leg_id: String::new(),
+                    muted: *muted,
+                    on_hold: *on_hold,
+                    hold_audio_url: None,
+                    end_conference_on_exit: false,
+                    soft_end_conference_on_exit: false,
+                    left: false,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn muted_heard_by_nobody_held_hears_and_is_heard_by_nobody() {
+        let c = room(&[("a", false, false), ("b", true, false), ("c", false, true)]);
+        assert_eq!(c.heard_by("a"), Vec::<String>::new(), "b muted, c held");
+        assert_eq!(c.heard_by("b"), vec!["a".to_string()]);
+        assert!(c.heard_by("c").is_empty(), "held: hold audio only");
+        assert!(!c.hears("a", "a"), "nobody hears themselves");
+        let mut c = room(&[("a", false, false), ("b", false, false)]);
+        assert_eq!(c.heard_by("a"), vec!["b".to_string()]);
+        c.participants[1].left = true;
+        assert!(c.heard_by("a").is_empty(), "gone is not heard");
+        assert!(c.participant("b").is_none());
+    }
+}

@@ -352,3 +352,44 @@ mod tests {
         assert_eq!(sending_for(&view(LegState::Ringing), false), Sending::None);
     }
 }
+
+#[cfg(test)]
+mod conference_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_in_a_conference_hears_voice_hold_audio_or_silence() {
+        let mut v = LegView {
+            state: LegState::Answered,
+            bridged_with: None,
+            link_to: None,
+            linked_ringing: false,
+            linked_by_any: false,
+            playback: false,
+            conference: Some(ConfAudio::default()),
+            partner_silent: false,
+        };
+        assert_eq!(sending_for(&v, false), Sending::Silence, "alone");
+        v.conference = Some(ConfAudio {
+            hears: vec!["b".into()],
+            ..Default::default()
+        });
+        assert_eq!(sending_for(&v, false), Sending::Voice);
+        assert_eq!(sending_for(&v, true), Sending::Silence, "the page holds");
+        v.conference = Some(ConfAudio {
+            on_hold: true,
+            hold_audio: true,
+            hears: vec![],
+        });
+        assert_eq!(sending_for(&v, false), Sending::HoldMusic);
+        v.conference = Some(ConfAudio {
+            on_hold: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            sending_for(&v, false),
+            Sending::Silence,
+            "hold without audio"
+        );
+    }
+}
