@@ -239,3 +239,29 @@ async fn a_silent_caller_is_silence_at_the_page() {
     assert_eq!(m["sending"], "silence", "{m}");
     stop.store(true, Ordering::SeqCst);
 }
+
+/// Cold transfer of an answered inbound call: a new leg in the caller's session, from our
+/// number, bridged with the caller on answer; the caller's hangup ends both.
+#[tokio::test]
+async fn an_answered_inbound_call_can_be_cold_transferred() {
+    let api = app(SCALE).await;
+    let id = ring(&api, json!({})).await;
+    api.action(&id, "answer", json!({})).await;
+    api.rx.wait_event(&id, "call.answered").await;
+    let r = api
+        .action(&id, "transfer", json!({"to": "+13125550100"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    api.rx.wait_event(&id, "call.bridged").await;
+    let calls = api.emu.calls();
+    let new = calls.iter().find(|c| c.call_control_id != id).unwrap();
+    assert_eq!((new.from.as_str(), new.to.as_str()), (OURS, "+13125550100"));
+    assert_eq!(new.call_session_id, calls[0].call_session_id);
+    let init = api
+        .rx
+        .wait_event(&new.call_control_id, "call.initiated")
+        .await;
+    assert_eq!(init.payload()["direction"], "outgoing");
+    api.emu.hangup_with(&id, "normal_clearing", "caller", "200");
+    api.wait_hangup(&new.call_control_id).await;
+}
