@@ -17,6 +17,7 @@ mod events;
 mod fault_controls;
 mod faults;
 mod handle;
+mod inbound_controls;
 mod limits;
 mod message_controls;
 mod messaging;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(webrtc::router())
         .merge(fault_controls::router())
         .merge(message_controls::router())
+        .merge(inbound_controls::router())
         .with_state(emu)
 }
 

@@ -33,6 +33,8 @@ const ACTIONS: &[&str] = &[
     "bridge",
     "transfer",
     "client_state_update",
+    "answer",
+    "reject",
 ];
 
 choice!(Stop { Current = "current", All = "all" });
@@ -102,6 +104,8 @@ fn command(action: &str, body: &Value) -> ApiResult<Command> {
         "bridge" => read::<Bridge>(body),
         "transfer" => read::<Transfer>(body),
         "client_state_update" => read::<ClientStateUpdate>(body),
+        "answer" => Ok(Command::Answer),
+        "reject" => read::<Reject>(body),
         _ => Err(ApiError::not_found("action")),
     }
 }
@@ -333,5 +337,22 @@ impl ActionBody for ClientStateUpdate {
             c.fail("client_state", ApiError::missing("client_state"));
         }
         Command::ClientStateUpdate
+    }
+}
+
+choice!(RejectCause { CallRejected = "CALL_REJECTED", UserBusy = "USER_BUSY" });
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Reject {
+    cause: Field<RejectCause>,
+}
+
+impl ActionBody for Reject {
+    fn check(self, c: &mut Check) -> Command {
+        let cause = c.req("cause", self.cause);
+        Command::Reject {
+            busy: cause == Some(RejectCause::UserBusy),
+        }
     }
 }

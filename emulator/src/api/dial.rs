@@ -210,6 +210,7 @@ impl DialBody {
             link_to,
             bridge_on_answer,
             park_after_unbridge,
+            ..NewCall::default()
         };
         Dial {
             command_id,

@@ -4,6 +4,7 @@
 
 mod body;
 mod commands;
+mod conferences;
 mod credentials;
 mod dial;
 mod faults;
@@ -47,6 +48,7 @@ pub fn v2_router(core: Arc<Core>) -> Router<Emulator> {
         .merge(numbers::router())
         .merge(credentials::router())
         .merge(messages::router())
+        .merge(conferences::router())
         .route("/v2/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(core.clone(), auth))
         .route_layer(middleware::from_fn_with_state(core, record))
@@ -145,5 +147,9 @@ fn refused(r: Refusal) -> ApiError {
         Refusal::BridgeWithItself => {
             ApiError::invalid_value("call_control_id", "A call cannot be bridged with itself.")
         }
+        Refusal::NotIncomingRinging => ApiError::invalid_value(
+            "call_control_id",
+            "Only a ringing incoming call can be answered or rejected.",
+        ),
     }
 }

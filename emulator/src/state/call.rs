@@ -79,6 +79,10 @@ pub struct NewCall {
     pub link_to: Option<String>,
     pub bridge_on_answer: bool,
     pub park_after_unbridge: bool,
+    /// An inbound call to one of our numbers (`direction: incoming`, parked until answered).
+    pub incoming: bool,
+    /// An inbound caller who says nothing (the page bridged to it hears silence).
+    pub silent_caller: bool,
 }
 
 /// Why and by whom a leg ended, as `call.hangup` reports it.

@@ -20,6 +20,9 @@ pub enum Callee {
     Scenario(Scenario),
     /// The page logged in over Verto with this SIP username (or nobody, if none is).
     Page { sip_username: String },
+    /// Nobody: the leg is an inbound call and its far end is the caller, whose script
+    /// (`state::inbound`) starts with the call.
+    Caller,
 }
 
 impl Callee {
@@ -28,6 +31,7 @@ impl Callee {
         match self {
             Callee::Scenario(s) => &s.name,
             Callee::Page { .. } => "webrtc",
+            Callee::Caller => "inbound",
         }
     }
 
@@ -42,6 +46,7 @@ impl Callee {
                     leg.core.gateway.ring(&leg.core, &sip_username, req);
                 }
             }
+            Callee::Caller => {}
         }
     }
 }

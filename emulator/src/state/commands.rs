@@ -13,16 +13,34 @@ use super::{Core, State};
 /// A command whose arguments have been checked against its body alone.
 pub enum Command {
     Hangup,
-    Dtmf { digits: String },
-    RecordStart { format: String, channels: String },
+    Dtmf {
+        digits: String,
+    },
+    RecordStart {
+        format: String,
+        channels: String,
+    },
     RecordStop,
     RecordPause(bool),
-    PlaybackStart { media: Value, loops: Option<u64> },
+    PlaybackStart {
+        media: Value,
+        loops: Option<u64>,
+    },
     PlaybackStop,
-    Speak { chars: usize },
-    Bridge { other: String },
+    Speak {
+        chars: usize,
+    },
+    Bridge {
+        other: String,
+    },
     Transfer(Box<NewCall>),
     ClientStateUpdate,
+    /// Picks up an inbound call.
+    Answer,
+    /// Turns an inbound call away: `call_rejected` (603) or `user_busy` (486).
+    Reject {
+        busy: bool,
+    },
 }
 
 impl Command {
@@ -48,6 +66,8 @@ pub enum Refusal {
     NotAnswered,
     /// `bridge` named the leg itself.
     BridgeWithItself,
+    /// `answer`/`reject` on a leg that is not a ringing inbound call.
+    NotIncomingRinging,
 }
 
 impl Core {
@@ -80,6 +100,11 @@ impl Core {
         }
         if cmd.needs_answer() && state != CallState::Answered {
             return Err(Refusal::NotAnswered);
+        }
+        let inbound_ringing =
+            state == CallState::Ringing && st.calls.get(id).is_some_and(|c| c.spec.incoming);
+        if matches!(cmd, Command::Answer | Command::Reject { .. }) && !inbound_ringing {
+            return Err(Refusal::NotIncomingRinging);
         }
         // The other leg of a bridge is checked before anything is changed on this one.
         if let Command::Bridge { other } = &cmd {
@@ -114,12 +139,20 @@ impl Core {
         };
         match cmd {
             Command::Hangup => {
-                let (cause, sip) = if c.state == CallState::Answered {
-                    ("normal_clearing", "200")
+                let (cause, source, sip) = hangup_cause(c.state, c.spec.incoming);
+                self.end_locked(&mut st, id, cause, source, sip);
+            }
+            Command::Answer => {
+                drop(st);
+                self.answer(id);
+            }
+            Command::Reject { busy } => {
+                let (cause, sip) = if busy {
+                    ("user_busy", "486")
                 } else {
-                    ("originator_cancel", "487")
+                    ("call_rejected", "603")
                 };
-                self.end_locked(&mut st, id, cause, "caller", sip);
+                self.end_locked(&mut st, id, cause, "callee", sip);
             }
             Command::Dtmf { digits } => self.gateway.dtmf_sent(id, &digits),
             Command::ClientStateUpdate => {}
@@ -159,5 +192,15 @@ impl Core {
                 self.create_call(spec);
             }
         }
+    }
+}
+
+/// Our own hangup as `call.hangup` reports it. On an inbound call we are the callee.
+fn hangup_cause(state: CallState, incoming: bool) -> (&'static str, &'static str, &'static str) {
+    match (state, incoming) {
+        (CallState::Answered, false) => ("normal_clearing", "caller", "200"),
+        (_, false) => ("originator_cancel", "caller", "487"),
+        (CallState::Answered, true) => ("normal_clearing", "callee", "200"),
+        (_, true) => ("call_rejected", "callee", "603"),
     }
 }

@@ -32,7 +32,10 @@ impl Core {
             .and_then(|l| st.calls.get(l))
             .map(|c| c.ids.call_session_id.clone())
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        let callee = self.callee_for(&st, &spec.to);
+        let callee = match spec.incoming {
+            true => super::callee::Callee::Caller,
+            false => self.callee_for(&st, &spec.to),
+        };
         let limit_hit = self.limit_hit(&mut st, &spec.to);
         let ids = LegIds {
             call_control_id: new_call_control_id(),
@@ -77,12 +80,18 @@ impl Core {
     }
 
     fn ring_timeout(&self, id: &str) {
-        let cause = match self.lock().calls.get(id) {
-            Some(c) if c.state == CallState::Ringing && c.spec.retry_on_timeout => "timeout",
-            Some(c) if c.state == CallState::Ringing => "no_answer",
+        let (cause, source) = match self.lock().calls.get(id) {
+            // An inbound caller left ringing gives up (emulator choice, see the README).
+            Some(c) if c.state == CallState::Ringing && c.spec.incoming => {
+                ("originator_cancel", "caller")
+            }
+            Some(c) if c.state == CallState::Ringing && c.spec.retry_on_timeout => {
+                ("timeout", "unknown")
+            }
+            Some(c) if c.state == CallState::Ringing => ("no_answer", "unknown"),
             _ => return,
         };
-        self.end_call(id, cause, "unknown", "487");
+        self.end_call(id, cause, source, "487");
     }
 
     /// The callee picks up: `call.answered`, recording from answer, bridge on answer, and
@@ -196,6 +205,7 @@ impl Core {
         self.emit(call, "call.hangup", payload);
         self.gateway.leg_ended(id, cause);
         self.save_recording(st, id);
+        self.conference_leg_ended(st, id);
         let call = st.calls.get_mut(id).expect("still there");
         if self.config.call_cost_in_webhooks {
             self.emit(call, "call.cost", cost(call.answered_at, now));
@@ -220,9 +230,13 @@ fn initiated(call: &Call) -> Value {
         .from_display_name
         .clone()
         .unwrap_or_else(|| call.spec.from.clone());
+    let (direction, state) = match call.spec.incoming {
+        true => ("incoming", "parked"),
+        false => ("outgoing", "bridging"),
+    };
     json!({
-        "direction": "outgoing",
-        "state": "bridging",
+        "direction": direction,
+        "state": state,
         "start_time": rfc3339(call.created_at),
         "caller_id_name": caller_id_name,
         "custom_headers": call.spec.custom_headers,

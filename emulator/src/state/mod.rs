@@ -6,6 +6,8 @@
 mod call;
 mod callee;
 mod commands;
+mod conference;
+mod inbound;
 mod lifecycle;
 mod limits;
 mod media;
@@ -23,6 +25,8 @@ use serde_json::Value;
 pub use call::{Call, CallSnapshot, CallState, NewCall, RecordedRequest};
 pub use commands::{Command, Refusal};
 pub use messages::{Inbound, Messaging, Outbound, SendRefusal};
+pub use conference::{ConfRefusal, Conference, CreateSpec, Flag, JoinSpec};
+pub use inbound::{CallerScript, InboundRefusal};
 pub use recording::{RecordSpec, Recording};
 
 use limits::LimitUse;
@@ -56,6 +60,7 @@ pub struct State {
     pub limits: AccountLimits,
     pub limit_use: LimitUse,
     pub messaging: Messaging,
+    pub conferences: HashMap<String, Conference>,
 }
 
 /// The switch itself: configuration, the signing key for recording links, and the state.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{LegState, LegView, Legs};
+use super::{ConfAudio, LegState, LegView, Legs};
 use crate::state::{CallState, Core};
 
 impl Legs for Arc<Core> {
@@ -35,8 +35,22 @@ impl Legs for Arc<Core> {
             bridged_with: c.bridged_with.clone(),
             link_to: c.spec.link_to.clone(),
             linked_ringing: linked().any(|o| o.state == CallState::Ringing),
-            linked_by_any: linked().next().is_some(),
+            // An inbound caller is the customer even when the agent's leg links to it.
+            linked_by_any: !c.spec.incoming && linked().next().is_some(),
             playback: c.playback.is_some(),
+            partner_silent: c
+                .bridged_with
+                .as_ref()
+                .and_then(|b| st.calls.get(b))
+                .is_some_and(|b| b.spec.silent_caller),
+            conference: self.conference_of(&st, ccid).and_then(|conf| {
+                let p = conf.participant(ccid)?;
+                Some(ConfAudio {
+                    on_hold: p.on_hold,
+                    hold_audio: p.hold_audio_url.is_some(),
+                    hears: conf.heard_by(ccid),
+                })
+            }),
         })
     }
 }

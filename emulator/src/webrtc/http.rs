@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::meter::Reading;
 use super::peer::lock as lock_stats;
-use super::{Gateway, LegState, Legs, Sending, sending_for};
+use super::{Gateway, LegState, Legs, Sending, conference_sound, sending_for};
 use crate::handle::Emulator;
 use crate::state::Core;
 
@@ -50,8 +50,13 @@ pub fn measurement(legs: &dyn Legs, gw: &Gateway, ccid: &str) -> Option<Value> {
             leg.dtmf.clone(),
         ),
         None => {
-            let partner = view.bridged_with.as_ref().or(view.link_to.as_ref());
+            let partner = match &view.conference {
+                // In a conference: the first page this leg hears (none: nothing heard).
+                Some(c) => c.hears.iter().find(|p| st.legs.contains_key(*p)),
+                None => view.bridged_with.as_ref().or(view.link_to.as_ref()),
+            };
             let sending = match view.state {
+                LegState::Answered if view.conference.is_some() => conference_sound(&view),
                 LegState::Answered if view.playback => Sending::HoldMusic,
                 LegState::Answered => Sending::Voice,
                 _ => Sending::None,

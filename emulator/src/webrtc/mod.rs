@@ -68,6 +68,20 @@ pub struct LegView {
     pub linked_by_any: bool,
     /// A playback runs on this leg (hold music when it loops).
     pub playback: bool,
+    /// The leg is in a conference: what it hears there.
+    pub conference: Option<ConfAudio>,
+    /// The bridged leg is an inbound caller who says nothing.
+    pub partner_silent: bool,
+}
+
+/// What a conference participant hears, from the conference's participant flags.
+#[derive(Clone, Debug, Default)]
+pub struct ConfAudio {
+    /// Held by the conference: hears hold audio (or silence), heard by nobody.
+    pub on_hold: bool,
+    pub hold_audio: bool,
+    /// The other participants it hears, in joining order.
+    pub hears: Vec<String>,
 }
 
 /// The port into the call core.
@@ -255,6 +269,13 @@ impl Gateway {
             .push_str(digits);
     }
 
+    /// Whether a page's audio goes on to anyone: a conference says so after every change.
+    pub fn set_silenced(&self, ccid: &str, silenced: bool) {
+        if let Some(l) = self.lock().legs.get(ccid) {
+            peer::lock(&l.stats).silenced = silenced;
+        }
+    }
+
     /// Media statistics of a page's leg (in-process callers, e.g. latency figures).
     pub fn media_stats(&self, ccid: &str) -> Option<SharedStats> {
         self.lock().legs.get(ccid).map(|l| l.stats.clone())
@@ -266,9 +287,23 @@ pub fn sending_for(view: &LegView, held: bool) -> Sending {
     match view.state {
         LegState::Ringing | LegState::Ended => Sending::None,
         LegState::Answered if held => Sending::Silence,
+        LegState::Answered if view.conference.is_some() => conference_sound(view),
+        LegState::Answered if view.bridged_with.is_some() && view.partner_silent => {
+            Sending::Silence
+        }
         LegState::Answered if view.bridged_with.is_some() => Sending::Voice,
         LegState::Answered if view.linked_ringing => Sending::Ringback,
         LegState::Answered => Sending::Silence,
+    }
+}
+
+/// A participant on conference hold hears the hold audio; otherwise the synthetic talker
+/// stands for the others while it hears anybody (no mixer: see the README).
+pub(crate) fn conference_sound(view: &LegView) -> Sending {
+    match &view.conference {
+        Some(c) if c.on_hold && c.hold_audio => Sending::HoldMusic,
+        Some(c) if c.on_hold || c.hears.is_empty() => Sending::Silence,
+        _ => Sending::Voice,
     }
 }
 
@@ -299,6 +334,8 @@ mod tests {
             linked_ringing: false,
             linked_by_any: false,
             playback: false,
+            conference: None,
+            partner_silent: false,
         }
     }
 
@@ -313,5 +350,46 @@ mod tests {
         assert_eq!(sending_for(&v, false), Sending::Voice);
         assert_eq!(sending_for(&v, true), Sending::Silence);
         assert_eq!(sending_for(&view(LegState::Ringing), false), Sending::None);
+    }
+}
+
+#[cfg(test)]
+mod conference_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_in_a_conference_hears_voice_hold_audio_or_silence() {
+        let mut v = LegView {
+            state: LegState::Answered,
+            bridged_with: None,
+            link_to: None,
+            linked_ringing: false,
+            linked_by_any: false,
+            playback: false,
+            conference: Some(ConfAudio::default()),
+            partner_silent: false,
+        };
+        assert_eq!(sending_for(&v, false), Sending::Silence, "alone");
+        v.conference = Some(ConfAudio {
+            hears: vec!["b".into()],
+            ..Default::default()
+        });
+        assert_eq!(sending_for(&v, false), Sending::Voice);
+        assert_eq!(sending_for(&v, true), Sending::Silence, "the page holds");
+        v.conference = Some(ConfAudio {
+            on_hold: true,
+            hold_audio: true,
+            hears: vec![],
+        });
+        assert_eq!(sending_for(&v, false), Sending::HoldMusic);
+        v.conference = Some(ConfAudio {
+            on_hold: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            sending_for(&v, false),
+            Sending::Silence,
+            "hold without audio"
+        );
     }
 }

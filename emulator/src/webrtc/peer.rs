@@ -28,6 +28,8 @@ pub struct MediaStats {
     pub forwarded: Meter,
     /// The page put the leg on hold (Verto `modify`): media stops both ways.
     pub held: bool,
+    /// In a conference where nobody hears the page (muted, held, alone): nothing passes on.
+    pub silenced: bool,
     pub packets_sent: u64,
     pub connected_at: Option<Instant>,
     pub first_sent: Option<Instant>,
@@ -185,7 +187,7 @@ impl ActivePeer {
                 let (now, level) = (Instant::now(), d.ext_vals.audio_level);
                 let mut s = lock(stats);
                 s.received.record(&d.data, level, now);
-                if !s.held {
+                if !s.held && !s.silenced {
                     s.forwarded.record(&d.data, level, now);
                 }
             }

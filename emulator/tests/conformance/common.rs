@@ -101,6 +101,20 @@ impl Receiver {
             .collect()
     }
 
+    /// The digits of the call's `call.dtmf.received` events, in arrival order.
+    pub fn digits(&self, ccid: &str) -> Vec<String> {
+        self.for_call(ccid)
+            .iter()
+            .filter(|h| h.event_type() == "call.dtmf.received")
+            .map(|h| {
+                h.payload()["digit"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
     /// Waits until the call has an event of this type; returns it.
     pub async fn wait_event(&self, ccid: &str, event_type: &str) -> Hook {
         eventually(&format!("{event_type} for {ccid}"), || {

@@ -4,8 +4,10 @@ mod common;
 
 mod api;
 mod chaos;
+mod conferences;
 mod delivery;
 mod faults;
+mod inbound;
 mod limits;
 mod media;
 mod messages;

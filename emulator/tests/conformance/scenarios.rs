@@ -286,13 +286,7 @@ async fn dtmf_scenario_0109_presses_1_hash() {
     let api = Api::new().await;
     let ccid = api.dial("+13125550109", json!({})).await;
     let hooks = eventually("two digits", || {
-        let d: Vec<String> = api
-            .rx
-            .for_call(&ccid)
-            .iter()
-            .filter(|h| h.event_type() == "call.dtmf.received")
-            .map(|h| h.payload()["digit"].as_str().unwrap().to_string())
-            .collect();
+        let d = api.rx.digits(&ccid);
         (d.len() == 2).then_some(d)
     })
     .await;

@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::webrtc_peer::{PeerState, Verto, answer};
 
-struct Agent {
-    credential_id: String,
-    sip_username: String,
+pub struct Agent {
+    pub credential_id: String,
+    pub sip_username: String,
 }
 
-async fn new_agent(api: &Api) -> Agent {
+pub async fn new_agent(api: &Api) -> Agent {
     let name = format!("conn-{}", uuid_like());
     let c = api
         .post(
@@ -63,7 +63,7 @@ async fn token(api: &Api, credential_id: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn login_token(api: &Api, agent: &Agent) -> String {
+pub async fn login_token(api: &Api, agent: &Agent) -> String {
     token(api, &agent.credential_id).await.text().await.unwrap()
 }
 
@@ -72,7 +72,7 @@ fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
 }
 
-async fn media(api: &Api, ccid: &str) -> Value {
+pub async fn media(api: &Api, ccid: &str) -> Value {
     let r = api
         .http
         .get(format!(
@@ -87,7 +87,7 @@ async fn media(api: &Api, ccid: &str) -> Value {
 }
 
 /// Polls the measurement until `f` holds; returns it.
-async fn media_until(api: &Api, ccid: &str, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+pub async fn media_until(api: &Api, ccid: &str, what: &str, f: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         let m = media(api, ccid).await;
@@ -102,7 +102,7 @@ async fn media_until(api: &Api, ccid: &str, what: &str, f: impl Fn(&Value) -> bo
     }
 }
 
-fn n(v: &Value, k: &str) -> u64 {
+pub fn n(v: &Value, k: &str) -> u64 {
     v[k].as_u64().unwrap_or(0)
 }
 
@@ -485,13 +485,13 @@ async fn page_declines_rings_out_or_is_cancelled() {
     assert_eq!(bye["params"]["causeCode"], 487);
 }
 
-struct Answered {
-    ccid: String,
-    call_id: Value,
-    sessid: String,
-    peer: Arc<PeerState>,
-    stop: Arc<AtomicBool>,
-    answered_at: Instant,
+pub struct Answered {
+    pub ccid: String,
+    pub call_id: Value,
+    pub sessid: String,
+    pub peer: Arc<PeerState>,
+    pub stop: Arc<AtomicBool>,
+    pub answered_at: Instant,
 }
 
 impl Drop for Answered {
@@ -502,7 +502,7 @@ impl Drop for Answered {
 
 /// Registers, dials the page, answers with a str0m peer (sending silence) and waits for
 /// `call.answered`.
-async fn answered_call(api: &Api, v: &Verto) -> Answered {
+pub async fn answered_call(api: &Api, v: &Verto) -> Answered {
     let agent = new_agent(api).await;
     let sessid = v.register(&login_token(api, &agent).await).await;
     let to = format!("sip:{}@sip.telnyx.com", agent.sip_username);
