@@ -24,9 +24,9 @@ use serde_json::Value;
 
 pub use call::{Call, CallSnapshot, CallState, NewCall, RecordedRequest};
 pub use commands::{Command, Refusal};
-pub use messages::{Inbound, Messaging, Outbound, SendRefusal};
 pub use conference::{ConfRefusal, Conference, CreateSpec, Flag, JoinSpec};
 pub use inbound::{CallerScript, InboundRefusal};
+pub use messages::{Inbound, Messaging, Outbound, SendRefusal};
 pub use recording::{RecordSpec, Recording};
 
 use limits::LimitUse;
