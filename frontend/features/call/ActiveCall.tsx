@@ -13,7 +13,8 @@ import { PhoneIcon, PhoneOffIcon } from "@/ui/icons";
 import { RecordingAudio } from "@/features/calls/Recording";
 import { Keypad, type Key } from "@/features/dialer/Keypad";
 import { useToast } from "@/ui/Toasts";
-import { Card, EmptyState, LoadingOrError, Spinner, focusRing } from "@/ui/primitives";
+import { Card, EmptyState, Spinner, focusRing } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 
 const ACTION_DONE: Record<ControlAction, (c: CallView) => string> = {
   mute: () => "Microphone muted",

@@ -30,12 +30,12 @@ import {
   Card,
   CardHeader,
   EmptyState,
-  LoadingOrError,
   Spinner,
   buttonClass,
   focusRing,
   inputClass,
 } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 
 const refresh = (d: CallDetailView | undefined) =>
   !d ||

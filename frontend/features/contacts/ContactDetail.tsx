@@ -19,11 +19,11 @@ import {
   CardHeader,
   EmptyState,
   ErrorState,
-  LoadingOrError,
   Spinner,
   buttonClass,
   focusRing,
 } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 
 export function ContactDetail({ id }: { id: string }) {
   const router = useRouter();
