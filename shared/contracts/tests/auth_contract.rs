@@ -29,6 +29,8 @@ fn user(id: &str, email: &str, name: &str) -> User {
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt-{id}$hash"),
         // Sub-microsecond detail, so precision loss in a store shows.
         created_at: Utc.timestamp_nanos(1_767_225_600_123_456_789),
+        agent: Default::default(),
+        webrtc: None,
     }
 }
 

@@ -241,6 +241,21 @@ pub trait CallControl: Send + Sync {
     ) -> Result<String, TelnyxError>;
 }
 
+/// Telnyx telephony credentials for agents' softphones (browser mode), on the deployment's
+/// credential connection.
+#[async_trait]
+pub trait WebRtcAccounts: Send + Sync {
+    async fn create_credential(
+        &self,
+        connection_id: &str,
+        name: &str,
+    ) -> Result<domain::user::WebRtcCredential, TelnyxError>;
+    /// A login token (a JWT) for the credential: a secret, never logged.
+    async fn credential_token(&self, credential_id: &str) -> Result<Secret, TelnyxError>;
+    /// Removes it; one that is already gone is not an error.
+    async fn delete_credential(&self, credential_id: &str) -> Result<(), TelnyxError>;
+}
+
 /// What happened to a command we sent to Telnyx, for the call's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]

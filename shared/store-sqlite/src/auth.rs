@@ -290,6 +290,8 @@ mod tests {
             disabled: false,
             password_hash: "$argon2id$x".into(),
             created_at: Utc::now(),
+            agent: Default::default(),
+            webrtc: None,
         }
     }
 
