@@ -104,8 +104,9 @@ where
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MePatch {
+    /// Read as text so a wrong value is `invalid_request` on the field, not a JSON error.
     #[serde(default, deserialize_with = "present")]
-    agent_mode: Option<Option<AgentMode>>,
+    agent_mode: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     agent_phone: Option<Option<String>>,
 }
@@ -121,13 +122,19 @@ pub(crate) async fn patch_me(
         .as_ref()
         .map_or("US", |a| a.default_country.as_str())
         .to_string();
-    if body.agent_mode == Some(Some(AgentMode::None)) {
-        return Err(ApiError::invalid_field(
-            "invalid_request",
-            "agent_mode",
-            "must be \"browser\", \"phone\" or null (the team's default)",
-        ));
-    }
+    let mode: Option<Option<AgentMode>> = match body.agent_mode.as_ref().map(|m| m.as_deref()) {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some("browser")) => Some(Some(AgentMode::Browser)),
+        Some(Some("phone")) => Some(Some(AgentMode::Phone)),
+        Some(Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "invalid_request",
+                "agent_mode",
+                "must be \"browser\", \"phone\" or null (the team's default)",
+            ));
+        }
+    };
     let phone: Option<Option<PhoneNumber>> = match &body.agent_phone {
         None => None,
         Some(None) => Some(None),
@@ -138,7 +145,7 @@ pub(crate) async fn patch_me(
     };
     let current = state.store.user_by_id(&me.id).await?.ok_or_else(gone)?;
     let mut next = current.agent.clone();
-    if let Some(m) = body.agent_mode {
+    if let Some(m) = mode {
         next.mode = m;
     }
     if let Some(p) = phone {
