@@ -139,6 +139,7 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
             agent: Default::default(),
             webrtc: None,
         };
@@ -212,6 +213,7 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
             agent: Default::default(),
             webrtc: None,
         };
@@ -424,6 +426,7 @@ async fn update_user(
     let other_fields = name.is_some() || body.role.is_some() || body.disabled.is_some();
     let reset = hash.is_some();
     let (role, disabled) = (body.role, body.disabled);
+    let now = state.clock.now();
     let updated = state
         .store
         .update_user(&id, &move |u: &mut User| {
@@ -438,6 +441,8 @@ async fn update_user(
             }
             if let Some(h) = &hash {
                 u.password_hash.clone_from(h);
+                // Every session signed in with the old password ends here.
+                u.sessions_valid_after = Some(now);
             }
         })
         .await?
