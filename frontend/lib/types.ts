@@ -40,6 +40,19 @@ export interface CallView {
   hangup_requested_at?: string | null;
   failure: { code: string; message: string } | null;
   controls: CallControls;
+  /** How the agent takes part (a two-leg call rings the agent first). */
+  agent_mode?: AgentMode;
+  /** Progress over both legs; a one-leg call goes dialing_customer → ringing → connected → ended. */
+  phase?:
+    "calling_agent" | "agent_answered" | "dialing_customer" | "ringing" | "connected" | "ended";
+  /** The agent's leg of a two-leg call; null for a one-leg call. */
+  agent_leg?: {
+    call_control_id: string | null;
+    status: CallStatus;
+    answered_at: string | null;
+    ended_at: string | null;
+    hangup_cause: string | null;
+  } | null;
   direction?: "outbound" | "inbound";
   notes?: string | null;
   tags?: string[];
