@@ -171,24 +171,51 @@ impl DialState {
         call.recording_active = record;
         match agent {
             AgentTarget::None => {
-                self.calls.insert(&call).await?;
+                self.store_call(caller, &settings, &call).await?;
                 let command = self.dial_command(&call, &settings, record);
                 self.dial(&call, &command).await
             }
             AgentTarget::Phone(phone) => {
                 // The agent first; the processor dials the customer when they answer.
                 call.agent = Some(AgentLeg::new(AgentMode::Phone, phone.to_string()));
-                self.calls.insert(&call).await?;
+                self.store_call(caller, &settings, &call).await?;
                 let command = self.agent_dial_command(&call, phone.to_string());
                 self.dial(&call, &command).await
             }
             AgentTarget::Browser(uri) => {
                 call.agent = Some(AgentLeg::new(AgentMode::Browser, uri.clone()));
-                self.calls.insert(&call).await?;
+                self.store_call(caller, &settings, &call).await?;
                 let command = self.agent_dial_command(&call, uri);
                 self.dial(&call, &command).await
             }
         }
+    }
+
+    /// Stores the new call, atomically with the per-user concurrent-call limit: the policy check
+    /// before read usage a moment ago, and parallel dials of one agent could all have passed it.
+    async fn store_call(
+        &self,
+        caller: &Caller,
+        settings: &Settings,
+        call: &Call,
+    ) -> Result<(), ApiError> {
+        if caller.user.is_none() {
+            self.calls.insert(call).await?;
+            return Ok(());
+        }
+        let limit = settings.dial_policy.max_concurrent_calls;
+        // Calls stuck without their final webhook stop counting after a day, as in `usage`.
+        let since = self.clock.now() - Duration::days(1);
+        if self.calls.insert_within_limit(call, limit, since).await? {
+            return Ok(());
+        }
+        let refusal = domain::policy::DialRefusal::TooManyConcurrent { limit };
+        self.refused(caller, refusal.code(), &refusal.message())
+            .await;
+        Err(ApiError::Forbidden {
+            code: refusal.code(),
+            detail: refusal.message(),
+        })
     }
 
     /// The agent leg in force for the caller (their own choice, else the team's default).

@@ -33,6 +33,16 @@ pub type CallChange<'a> = &'a (dyn Fn(&mut Call) + Send + Sync);
 pub trait CallStore: Send + Sync {
     /// Inserts a new call. `Duplicate` if the id exists.
     async fn insert(&self, call: &Call) -> Result<(), StoreError>;
+    /// Inserts a new call unless the user who placed it already has `max_active` calls not yet
+    /// ended that started at or after `since`: the count and the insert are one step per user,
+    /// so parallel dials can never pass the limit together. `Ok(false)`: at the limit, nothing
+    /// stored. A call with no placer is inserted as by [`CallStore::insert`].
+    async fn insert_within_limit(
+        &self,
+        call: &Call,
+        max_active: u32,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError>;
     async fn find_by_call_control_id(
         &self,
