@@ -14,6 +14,8 @@ import { RecordingAudio } from "./Recording";
 import { Keypad, type Key } from "./Keypad";
 import { useToast } from "./Toasts";
 import { Card, EmptyState, ErrorState, Spinner, focusRing } from "./ui";
+import { CallSoftphone } from "@/features/softphone/CallSoftphone";
+import { softphoneControl, softphoneHangup } from "@/features/softphone/agent";
 
 const ACTION_DONE: Record<ControlAction, (c: CallView) => string> = {
   mute: () => "Microphone muted",
@@ -121,6 +123,8 @@ export function ActiveCall({ id }: { id: string | null }) {
         }
       };
       try {
+        // Browser mode: the page's own audio follows (the API acts on the customer's leg).
+        await softphoneControl(call, action);
         const view = await mutate(
           request().then((v) => keepContact(v, call)),
           {
@@ -137,6 +141,7 @@ export function ActiveCall({ id }: { id: string | null }) {
         }
         toast.success(ACTION_DONE[action](view));
       } catch (err) {
+        if (action === "hangup") softphoneHangup(call);
         const message = errorMessage(err);
         setActionError(message);
         toast.error(message);
@@ -275,6 +280,8 @@ export function ActiveCall({ id }: { id: string | null }) {
           </p>
         ) : null}
       </div>
+
+      <CallSoftphone call={call} onEnded={pollSoon} />
 
       {error ? (
         <p

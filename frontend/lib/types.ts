@@ -41,6 +41,23 @@ export interface CallView {
   direction?: "outbound" | "inbound";
   notes?: string | null;
   tags?: string[];
+  /** Two-leg calls (issue 16): whose audio leg rings first, and where the call is. */
+  agent_mode?: AgentMode;
+  phase?: CallPhase;
+  agent_leg?: AgentLeg | null;
+}
+
+/** calling you → you answered → dialing customer → ringing → connected → ended. */
+export type CallPhase =
+  "calling_agent" | "agent_answered" | "dialing_customer" | "ringing" | "connected" | "ended";
+
+/** The agent's own leg (A): the browser's softphone or the agent's phone. */
+export interface AgentLeg {
+  call_control_id: string;
+  status: "dialing" | "ringing" | "active" | "ended";
+  answered_at: string | null;
+  ended_at: string | null;
+  hangup_cause: string | null;
 }
 
 export interface RecordingInfo {
@@ -269,6 +286,30 @@ export interface User {
   role: Role;
   disabled: boolean;
   created_at: string;
+  /** The user's own agent mode (`mode`/`phone` null = the team default) and what applies. */
+  agent?: UserAgent;
+}
+
+export interface UserAgent {
+  mode: "browser" | "phone" | null;
+  phone: string | null;
+  effective_mode: AgentMode;
+  effective_phone: string | null;
+}
+
+/** PATCH /api/auth/me */
+export interface MePatch {
+  agent_mode?: "browser" | "phone" | null;
+  agent_phone?: string | null;
+}
+
+/** POST /api/webrtc/token: a login token for the softphone; host/ice_servers only when set. */
+export interface WebRtcToken {
+  token: string;
+  expires_at: string;
+  sip_username: string;
+  host?: string | null;
+  ice_servers?: { urls: string | string[]; username?: string; credential?: string }[] | null;
 }
 
 export interface NewUser {
