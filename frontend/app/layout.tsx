@@ -1,5 +1,5 @@
 import type { Metadata, Viewport } from "next";
-import { AppShell } from "@/components/AppShell";
+import { AppShell } from "@/features/shell/AppShell";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -1,4 +1,4 @@
-import { Dialer } from "@/components/Dialer";
+import { Dialer } from "@/features/dialer/Dialer";
 
 export default function PhonePage() {
   return <Dialer />;

@@ -36,6 +36,8 @@ export interface CallView {
   hangup_cause: string | null;
   hangup_source: string | null;
   sip_hangup_cause: string | null;
+  /** When we asked Telnyx to hang up (the call may still be ending). */
+  hangup_requested_at?: string | null;
   failure: { code: string; message: string } | null;
   controls: CallControls;
   direction?: "outbound" | "inbound";
@@ -109,6 +111,9 @@ export interface Problem {
   detail?: string;
   code?: string;
   errors?: FieldError[];
+  /** Telnyx's own error code, when Telnyx refused. */
+  telnyx_code?: string;
+  call_id?: string;
   [extra: string]: unknown;
 }
 
@@ -123,7 +128,6 @@ export interface OwnedNumber {
   status?: string | null;
   connection_id?: string | null;
   country?: string | null;
-  country_iso_alpha2?: string;
 }
 
 export interface AvailableNumber {
@@ -270,7 +274,13 @@ export interface WebhookTest {
   event_id: string | null;
   arrived: boolean;
   verified: boolean;
-  result: string;
+  result:
+    | "verified"
+    | "signature_rejected"
+    | "endpoint_error"
+    | "unreachable"
+    | "no_answer_yet"
+    | "unsupported";
   status: number | null;
   error: string | null;
   advice: string | null;

@@ -2,7 +2,7 @@ import "./mocks";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ActiveCall } from "@/components/ActiveCall";
+import { ActiveCall } from "@/features/call/ActiveCall";
 import { ApiError, api } from "@/lib/api";
 import { NO_CONTROLS, makeCall, renderApp } from "./utils";
 

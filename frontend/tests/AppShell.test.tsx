@@ -3,7 +3,7 @@ import { act, cleanup, render, screen, waitFor, within } from "@testing-library/
 import userEvent from "@testing-library/user-event";
 import { useEffect, useState } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AppShell } from "@/components/AppShell";
+import { AppShell } from "@/features/shell/AppShell";
 import { api, errorMessage } from "@/lib/api";
 import { resetConfig } from "@/lib/config";
 import { getSession, signedOutReason } from "@/lib/session";

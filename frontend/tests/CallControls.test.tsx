@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { CallControls } from "@/components/CallControls";
+import { CallControls } from "@/features/call/CallControls";
 import type { CallView } from "@/lib/types";
 import { NO_CONTROLS, makeCall } from "./utils";
 

@@ -2,7 +2,7 @@ import "./mocks";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { CallLogs, dayStart } from "@/components/CallLogs";
+import { CallLogs, dayStart } from "@/features/calls/CallLogs";
 import { ApiError, api, saveBlob } from "@/lib/api";
 import { resetConfig } from "@/lib/config";
 import { makeCall, renderApp } from "./utils";

@@ -2,7 +2,7 @@ import "./mocks";
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { ContactForm } from "@/components/ContactForm";
+import { ContactForm } from "@/features/contacts/ContactForm";
 import { ApiError, api } from "@/lib/api";
 import { validateContact, EMPTY_DRAFT } from "@/lib/contacts";
 import type { Contact } from "@/lib/types";

@@ -2,7 +2,7 @@ import "./mocks";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { Dialer } from "@/components/Dialer";
+import { Dialer } from "@/features/dialer/Dialer";
 import { ApiError, api } from "@/lib/api";
 import { push } from "./mocks";
 import { makeCall, renderApp } from "./utils";

@@ -2,7 +2,7 @@ import "./mocks";
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { ImportContacts, ImportReport } from "@/components/ImportContacts";
+import { ImportContacts, ImportReport } from "@/features/contacts/ImportContacts";
 import { ApiError, api } from "@/lib/api";
 import { renderApp } from "./utils";
 

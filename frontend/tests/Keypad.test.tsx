@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { KEYS, Keypad, keyLabel } from "@/components/Keypad";
+import { KEYS, Keypad, keyLabel } from "@/features/dialer/Keypad";
 
 describe("Keypad", () => {
   it("has 12 keys with phone letters and spoken names", () => {

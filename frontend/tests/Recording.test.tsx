@@ -2,8 +2,8 @@ import "./mocks";
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CallDetail } from "@/components/CallDetail";
-import { RecordingAudio, RecordingDownload, linkExpired } from "@/components/Recording";
+import { CallDetail } from "@/features/calls/CallDetail";
+import { RecordingAudio, RecordingDownload, linkExpired } from "@/features/calls/Recording";
 import { resetConfig } from "@/lib/config";
 import { makeCall, renderApp, signInAs } from "./utils";
 

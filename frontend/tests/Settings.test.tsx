@@ -2,7 +2,7 @@ import "./mocks";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { Settings } from "@/components/Settings";
+import { Settings } from "@/features/settings/Settings";
 import { ApiError, api } from "@/lib/api";
 import type { SettingsView } from "@/lib/types";
 import { AGENT, renderApp, signInAs } from "./utils";

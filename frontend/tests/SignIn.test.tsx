@@ -2,7 +2,7 @@ import { nav, replace } from "./mocks";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { SignIn } from "@/components/SignIn";
+import { SignIn } from "@/features/auth/SignIn";
 import { resetConfig } from "@/lib/config";
 import { clearSession, getSession } from "@/lib/session";
 import { ADMIN, renderApp, signInAs } from "./utils";

@@ -1,6 +1,6 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { StatsView } from "@/components/Statistics";
+import { StatsView } from "@/features/stats/Statistics";
 import { fillDays, rangeSince } from "@/lib/stats";
 import type { Stats, StatsGroupRow } from "@/lib/types";
 

@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { Timeline } from "@/components/CallDetail";
+import { Timeline } from "@/features/calls/CallDetail";
 import { hangupCauseWords, timelineDetail, timelineLabel } from "@/lib/timeline";
 import type { TimelineEntry } from "@/lib/types";
 

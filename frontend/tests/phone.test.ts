@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextRawValue } from "@/components/Dialer";
+import { nextRawValue } from "@/features/dialer/Dialer";
 import { checkNumber, cleanNumberInput, displayNumber, formatAsYouType } from "@/lib/phone";
 
 describe("cleanNumberInput", () => {

@@ -1,7 +1,7 @@
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { SWRConfig } from "swr";
-import { ToastProvider } from "@/components/Toasts";
+import { ToastProvider } from "@/ui/Toasts";
 import { setSession, type Session } from "@/lib/session";
 import type { CallControls, CallView, User } from "@/lib/types";
 

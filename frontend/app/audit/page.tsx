@@ -1,4 +1,4 @@
-import { AuditLog } from "@/components/AuditLog";
+import { AuditLog } from "@/features/admin/AuditLog";
 
 export default function AuditPage() {
   return <AuditLog />;

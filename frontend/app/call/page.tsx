@@ -2,8 +2,8 @@
 
 import { useSearchParams } from "next/navigation";
 import { Suspense } from "react";
-import { ActiveCall } from "@/components/ActiveCall";
-import { Spinner } from "@/components/ui";
+import { ActiveCall } from "@/features/call/ActiveCall";
+import { Spinner } from "@/ui/primitives";
 
 function CallFromQuery() {
   const id = useSearchParams().get("id");

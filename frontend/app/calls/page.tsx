@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
-import { CallsRoute } from "@/components/CallsRoute";
-import { Spinner } from "@/components/ui";
+import { CallsRoute } from "@/features/calls/CallsRoute";
+import { Spinner } from "@/ui/primitives";
 
 export const metadata: Metadata = { title: "Call logs" };
 

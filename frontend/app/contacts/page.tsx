@@ -2,9 +2,9 @@
 
 import { useSearchParams } from "next/navigation";
 import { Suspense } from "react";
-import { ContactDetail } from "@/components/ContactDetail";
-import { Contacts } from "@/components/Contacts";
-import { Spinner } from "@/components/ui";
+import { ContactDetail } from "@/features/contacts/ContactDetail";
+import { Contacts } from "@/features/contacts/Contacts";
+import { Spinner } from "@/ui/primitives";
 
 function ContactsRoute() {
   const id = useSearchParams().get("id");

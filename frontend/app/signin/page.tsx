@@ -1,8 +1,8 @@
 "use client";
 
 import { Suspense } from "react";
-import { SignIn } from "@/components/SignIn";
-import { Spinner } from "@/components/ui";
+import { SignIn } from "@/features/auth/SignIn";
+import { Spinner } from "@/ui/primitives";
 
 export default function SignInPage() {
   return (

@@ -1,4 +1,4 @@
-import { Statistics } from "@/components/Statistics";
+import { Statistics } from "@/features/stats/Statistics";
 
 export default function StatsPage() {
   return <Statistics />;

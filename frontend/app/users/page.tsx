@@ -1,4 +1,4 @@
-import { Users } from "@/components/Users";
+import { Users } from "@/features/admin/Users";
 
 export default function UsersPage() {
   return <Users />;

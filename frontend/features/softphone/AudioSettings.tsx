@@ -10,7 +10,7 @@ import {
   setOutputDevice,
   setVolume,
 } from "@/lib/webrtc/browser";
-import { inputClass } from "@/components/ui";
+import { inputClass } from "@/ui/primitives";
 import { useDevices, useInputLevel } from "./devices";
 
 /** Microphone (with its level), output device and volume of the browser softphone. */

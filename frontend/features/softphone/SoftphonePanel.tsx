@@ -6,7 +6,7 @@ import { displayNumber } from "@/lib/phone";
 import type { MePatch } from "@/lib/types";
 import { getSoftphone } from "@/lib/webrtc/browser";
 import type { SoftphoneState } from "@/lib/webrtc/softphone";
-import { Badge, Card, buttonClass, inputClass } from "@/components/ui";
+import { Badge, Card, buttonClass, inputClass } from "@/ui/primitives";
 import type { Tone } from "@/lib/format";
 import { AudioSettings } from "./AudioSettings";
 import { softphoneWords, useAgent, useSoftphoneLifecycle } from "./agent";
