@@ -36,30 +36,28 @@ export function CallSoftphone({ call, onEnded }: { call: CallView; onEnded: () =
   return (
     <div className="border-t border-slate-100 px-6 py-4" data-testid="agent-leg">
       {live ? (
-        <ol
-          aria-label="Call progress"
-          className="flex flex-wrap justify-center gap-x-1 gap-y-2 text-xs"
-        >
-          {STEPS.map((s, i) => {
-            const done = current > i;
-            const now = current === i;
-            return (
+        <div>
+          <ol aria-label="Call progress" className="grid grid-cols-5 gap-1">
+            {STEPS.map((s, i) => (
               <li
                 key={s.phase}
-                aria-current={now ? "step" : undefined}
-                className={`rounded-full px-2.5 py-1 font-medium ${
-                  now
-                    ? "bg-indigo-600 text-white"
-                    : done
-                      ? "bg-indigo-50 text-indigo-800"
-                      : "bg-slate-100 text-slate-500"
-                }`}
+                aria-current={current === i ? "step" : undefined}
+                className={`h-1.5 rounded-full ${current >= i ? "bg-indigo-600" : "bg-slate-200"}`}
               >
-                {s.label}
+                <span className="sr-only">{s.label}</span>
               </li>
-            );
-          })}
-        </ol>
+            ))}
+          </ol>
+          <p
+            data-testid="call-phase"
+            className="mt-2 text-center text-sm font-medium text-slate-800"
+          >
+            {STEPS[current]?.label ?? ""}
+            <span className="font-normal text-slate-500">
+              {current >= 0 ? ` · step ${current + 1} of ${STEPS.length}` : ""}
+            </span>
+          </p>
+        </div>
       ) : null}
       {agentMode === "phone" && live ? (
         <p className="mt-3 text-center text-sm text-slate-600" data-testid="use-handset">

@@ -108,7 +108,7 @@ export function dialNextStep(err: unknown): string | null {
  */
 export async function softphoneControl(call: CallView, action: string): Promise<void> {
   const phone = getSoftphone();
-  if (call.agent_mode !== "browser" || !phone.owns(call.agent_leg?.call_control_id)) return;
+  if (!phone.owns(call.agent_leg?.call_control_id)) return;
   switch (action) {
     case "mute":
       phone.setMuted(true);
