@@ -55,7 +55,8 @@ export type CallPhase =
 
 /** The agent's own leg (A): the browser's softphone or the agent's phone. */
 export interface AgentLeg {
-  call_control_id: string;
+  /** Null for a moment while the agent's dial is in flight; set in the dial's 201. */
+  call_control_id: string | null;
   status: "dialing" | "ringing" | "active" | "ended";
   answered_at: string | null;
   ended_at: string | null;

@@ -109,7 +109,7 @@ describe("softphone panel", () => {
     const user = userEvent.setup();
     vi.mocked(api.me).mockResolvedValue(me({}));
     vi.mocked(api.updateMe).mockRejectedValueOnce(
-      new ApiError(422, {
+      new ApiError(400, {
         code: "invalid_agent_phone",
         detail: "Invalid agent phone",
         errors: [{ field: "agent_phone", message: "Enter the number in +E.164 form" }],
