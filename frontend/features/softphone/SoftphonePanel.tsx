@@ -208,7 +208,7 @@ function BrowserState({ state }: { state: SoftphoneState }) {
         </p>
       )}
       {state.note ? <p className="text-xs text-slate-500">{state.note}</p> : null}
-      {state.status !== "mic_blocked" ? <AudioSettings live={state.status === "ready"} /> : null}
+      {state.status === "ready" ? <AudioSettings live /> : null}
     </div>
   );
 }

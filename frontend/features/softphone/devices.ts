@@ -40,8 +40,8 @@ export function useDevices(on: boolean): { inputs: Device[]; outputs: Device[] }
 }
 
 /**
- * The microphone's input level, 0..1 (RMS of the waveform, scaled so speech fills most of the
- * bar), read about 10 times a second from its own stream of the chosen device.
+ * The microphone's input level, 0..1 (RMS of the waveform on a -60..0 dBFS scale, as level
+ * meters read), about 10 times a second from its own stream of the chosen device.
  */
 export function useInputLevel(on: boolean, deviceId: string | null): number {
   const [level, setLevel] = useState(0);
@@ -74,7 +74,8 @@ export function useInputLevel(on: boolean, deviceId: string | null): number {
           analyser.getFloatTimeDomainData(buf);
           let sum = 0;
           for (const v of buf) sum += v * v;
-          setLevel(Math.min(1, Math.sqrt(sum / buf.length) * 4));
+          const db = 20 * Math.log10(Math.sqrt(sum / buf.length) + 1e-9);
+          setLevel(Math.min(1, Math.max(0, (db + 60) / 60)));
         }, 100);
       })
       .catch(() => setLevel(0));
