@@ -2,7 +2,7 @@
 
 import { useId, useState } from "react";
 import { ApiError, api, errorMessage } from "@/lib/api";
-import { displayNumber } from "@/lib/phone";
+import { DEFAULT_COUNTRY, checkNumber, displayNumber } from "@/lib/phone";
 import type { MePatch } from "@/lib/types";
 import { getSoftphone } from "@/lib/webrtc/browser";
 import type { SoftphoneState } from "@/lib/webrtc/softphone";
@@ -33,7 +33,8 @@ export function SoftphonePanel() {
 
   if (!swr.data) return null;
   const shown = choice ?? (mode === "none" ? null : mode);
-  const phoneValue = phoneInput ?? agent?.phone ?? agent?.effective_phone ?? "";
+  const savedPhone = agent?.phone ?? agent?.effective_phone ?? "";
+  const phoneValue = phoneInput ?? (savedPhone ? displayNumber(savedPhone) : "");
 
   const save = async (patch: MePatch) => {
     setSaving(true);
@@ -50,11 +51,17 @@ export function SoftphonePanel() {
     }
   };
 
+  /** The number as +E.164 when it reads as one (the server checks it either way). */
+  const e164 = (raw: string) => {
+    const check = checkNumber(raw, DEFAULT_COUNTRY);
+    return check.valid ? check.e164 : raw.trim();
+  };
+
   const pick = (m: "browser" | "phone") => {
     setSaveError(null);
     setChoice(m);
     if (m === "browser") void save({ agent_mode: "browser" });
-    else if (phoneValue) void save({ agent_mode: "phone", agent_phone: phoneValue });
+    else if (phoneValue) void save({ agent_mode: "phone", agent_phone: e164(phoneValue) });
   };
 
   const phoneError =
@@ -120,7 +127,7 @@ export function SoftphonePanel() {
             className="mt-3"
             onSubmit={(e) => {
               e.preventDefault();
-              void save({ agent_mode: "phone", agent_phone: phoneValue });
+              void save({ agent_mode: "phone", agent_phone: e164(phoneValue) });
             }}
           >
             <label htmlFor={ids.phone} className="text-sm font-medium text-slate-700">
