@@ -301,7 +301,7 @@ test.describe("as the agent", () => {
     await setMode(request, { agent_mode: "browser" });
     const res = await request.post("/api/telnyx/dial", {
       headers: agentHeaders(),
-      data: { to_number: "+12125550100", from_number: "+12125550200", agent_ready: false },
+      data: { to_number: "+12125550100", from_number: "+13125550201", agent_ready: false },
     });
     expect(res.status()).toBe(409);
     expect(((await res.json()) as { code: string }).code).toBe("agent_not_registered");
