@@ -192,6 +192,8 @@ test("browser mode: the page hears the customer and is heard; mute, hold and han
   const panel = page.getByRole("region", { name: "Softphone" });
   await panel.getByLabel("This browser").check();
   await expect(panel.getByTestId("softphone-status")).toHaveText("Connecting…");
+  await fillFrom(page);
+  await page.getByLabel("To", { exact: true }).fill("+1 212 555 0100");
   await expect(page.getByText(/Softphone: Connecting/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Call", exact: true })).toBeDisabled();
   await snap(page, "softphone-connecting");
