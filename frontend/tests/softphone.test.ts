@@ -493,3 +493,14 @@ describe("controls and the end of the call", () => {
     expect(call.hungUp).toBe(1);
   });
 });
+
+describe("agent-side outcomes in words", () => {
+  it("names the two-leg outcomes and never prints undefined", async () => {
+    const { outcomeWords } = await import("@/lib/format");
+    expect(outcomeWords("agent_no_answer")).toBe("You did not answer");
+    expect(outcomeWords("agent_failed")).toBe("Your leg failed");
+    expect(outcomeWords("completed")).toBe("Completed");
+    expect(outcomeWords("something_new")).toBe("Ended");
+    expect(outcomeWords(null)).toBe("Ended");
+  });
+});
