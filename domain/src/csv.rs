@@ -79,9 +79,9 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
 }
 
 /// Writes one record terminated by CRLF (RFC 4180). Fields are quoted when they hold a comma,
-/// quote or line break. A field starting with `=` or `@` is prefixed with `'` so a spreadsheet
-/// opening the export never evaluates text a caller typed into a note as a formula (`+` and `-`
-/// are left alone: every E.164 number starts with `+`).
+/// quote or line break. A field a spreadsheet could read as a formula (see [`needs_guard`]) is
+/// prefixed with `'`, so opening an export never evaluates text a caller typed into a note, a
+/// contact name or a tag.
 pub fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
@@ -89,7 +89,7 @@ pub fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
         }
         let f = f.as_ref();
         let guarded;
-        let f = if f.starts_with('=') || f.starts_with('@') {
+        let f = if needs_guard(f) {
             guarded = format!("'{f}");
             guarded.as_str()
         } else {
@@ -104,6 +104,20 @@ pub fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
         }
     }
     out.push_str("\r\n");
+}
+
+/// Spreadsheets (Excel, LibreOffice, Sheets) start a formula at `=`, `+`, `-` or `@`, and
+/// skip a leading tab or CR before looking, so a cell starting with any of them is guarded.
+/// The one exception is a bare E.164 number (`+` and 2 to 15 digits): phone columns must stay
+/// dialable, and digits alone evaluate to a number, never to a call or a link.
+pub fn needs_guard(field: &str) -> bool {
+    field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_e164(field)
+}
+
+fn is_e164(field: &str) -> bool {
+    field.strip_prefix('+').is_some_and(|d| {
+        (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+    })
 }
 
 #[cfg(test)]
@@ -165,6 +179,42 @@ mod tests {
     fn formulas_are_neutralised() {
         let mut out = String::new();
         write_record(&mut out, &["=HYPERLINK(\"x\")", "@SUM(A1)", "-5"]);
-        assert_eq!(out, "\"'=HYPERLINK(\"\"x\"\")\",'@SUM(A1),-5\r\n");
+        assert_eq!(out, "\"'=HYPERLINK(\"\"x\"\")\",'@SUM(A1),'-5\r\n");
+    }
+
+    #[test]
+    fn every_formula_prefix_is_guarded_and_e164_is_not() {
+        let cases = [
+            ("=1+1", true),
+            ("+HYPERLINK(\"http://x\")", true),
+            ("-2+3+cmd|' /C calc'!A0", true),
+            ("@SUM(A1)", true),
+            ("\t=1+1", true),
+            ("\r=1+1", true),
+            ("+1", true),
+            ("+12125550100+1", true),
+            ("+012125550100", true),
+            ("+12125550100", false),
+            ("+442071838750", false),
+            ("plain", false),
+            ("a=b", false),
+            ("", false),
+        ];
+        for (field, guarded) in cases {
+            assert_eq!(needs_guard(field), guarded, "{field:?}");
+            let mut out = String::new();
+            write_record(&mut out, &[field]);
+            let back = &parse(&out).unwrap_or_default();
+            let read = back
+                .first()
+                .map(|r| r.fields[0].clone())
+                .unwrap_or_default();
+            let want = if guarded {
+                format!("'{field}")
+            } else {
+                field.to_string()
+            };
+            assert_eq!(read, want.replace("\r\n", "\n"), "{field:?}");
+        }
     }
 }

@@ -420,7 +420,7 @@ fn line_count(text: &str) -> usize {
 /// A field as `write_record` then `parse` give it back: formulas are guarded with `'`, and a
 /// CRLF inside a quoted field reads as LF.
 fn as_read_back(field: &str) -> String {
-    let guarded = if field.starts_with('=') || field.starts_with('@') {
+    let guarded = if csv::needs_guard(field) {
         format!("'{field}")
     } else {
         field.to_string()

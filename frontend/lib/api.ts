@@ -226,15 +226,20 @@ export interface CallQuery {
   cursor?: string | null;
 }
 
-export function callQueryString(params: Omit<CallQuery, "limit" | "cursor">): string {
-  return query({
+/** The call list's filters as query parameters (the list and its CSV export share them). */
+function callFilters(params: Omit<CallQuery, "limit" | "cursor">) {
+  return {
     status: params.status && params.status !== "all" ? params.status : undefined,
     q: params.q,
     since: params.since,
     until: params.until,
     contact_id: params.contact_id,
     placed_by: params.placed_by,
-  });
+  };
+}
+
+export function callQueryString(params: Omit<CallQuery, "limit" | "cursor">): string {
+  return query(callFilters(params));
 }
 
 /** A fresh key per key press: a retried request with the same key is not a second press. */
@@ -278,15 +283,7 @@ export const api = {
   calls: async (params: CallQuery) =>
     page<CallView>(
       await get(
-        `/api/calls${query({
-          status: params.status && params.status !== "all" ? params.status : undefined,
-          q: params.q,
-          since: params.since,
-          until: params.until,
-          contact_id: params.contact_id,
-          limit: params.limit,
-          cursor: params.cursor,
-        })}`,
+        `/api/calls${query({ ...callFilters(params), limit: params.limit, cursor: params.cursor })}`,
       ),
     ),
   call: (id: string) => get<CallDetail>(`/api/calls/${enc(id)}`),

@@ -86,13 +86,25 @@ export function signedOutReason(): SignedOutReason | null {
   return storage.get(KEYS.signedOut) as SignedOutReason | null;
 }
 
-/** Only paths inside this app are followed after sign-in (no open redirect). */
+/**
+ * Only paths inside this app are followed after sign-in (no open redirect). Browsers drop tabs
+ * and line breaks from a URL and read a backslash as a slash, so `/\t/evil.example` and
+ * `/\\evil` would leave the site: any control character or backslash is refused outright, and what is left must
+ * resolve to this origin.
+ */
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+  if (!next || !next.startsWith("/") || next.startsWith("//")) return "/";
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, "https://app.invalid");
+  } catch {
     return "/";
   }
-  if (next === "/signin" || next.startsWith(SIGN_IN_PATH)) return "/";
-  return next;
+  if (url.origin !== "https://app.invalid") return "/";
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  if (path === "/signin" || path.startsWith(SIGN_IN_PATH)) return "/";
+  return path;
 }
 
 /** The sign-in page, with a way back to `next` once signed in. */

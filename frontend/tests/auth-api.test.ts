@@ -198,6 +198,25 @@ describe("the session store", () => {
     expect(getSession()?.user.role).toBe("agent");
   });
 
+  it.each([
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "//evil",
+    "/\\evil",
+    "/\\/evil",
+    "\\\\evil",
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    " /x",
+    "https://evil.example/",
+    "/%09/evil.example",
+  ])("a next link of %j stays on the site", (payload) => {
+    const next = safeNext(payload);
+    expect(new URL(next, "https://dialer.example").origin).toBe("https://dialer.example");
+    expect(next.startsWith("/") && !next.startsWith("//")).toBe(true);
+  });
+
   it("only follows next links inside the app", () => {
     expect(safeNext("/calls/?id=1")).toBe("/calls/?id=1");
     expect(safeNext("//evil.example/")).toBe("/");

@@ -83,6 +83,19 @@ impl Settings {
     }
 }
 
+/// Where the emulator listens: `host` when it is a loopback address, else 127.0.0.1. Its
+/// `/emulator` control plane (faults, scenarios, inbound calls) has no sign-in, so exposing the
+/// API with `HOST=0.0.0.0` must not expose it too.
+pub fn emulator_host(host: &str) -> &str {
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback { host } else { "127.0.0.1" }
+}
+
 /// The running stack, for `main` and for tests.
 pub struct Stack {
     pub url: String,
@@ -163,15 +176,15 @@ impl DemoAccounts {
 
 impl Stack {
     pub async fn start(settings: Settings) -> Result<Self, StartError> {
-        let bind = |port: u16| {
-            let addr = format!("{}:{port}", settings.host);
+        let bind = |host: &str, port: u16| {
+            let addr = format!("{host}:{port}");
             async move {
                 TcpListener::bind(&addr)
                     .await
                     .map_err(|source| StartError::Bind { addr, source })
             }
         };
-        let listener = bind(settings.port).await?;
+        let listener = bind(&settings.host, settings.port).await?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: settings.host.clone(),
             source,
@@ -181,7 +194,16 @@ impl Stack {
 
         let mut emulator_config = settings.emulator.clone();
         emulator_config.app_webhook_url = Some(webhook_url.clone());
-        let emulator = Emulator::start(emulator_config, bind(settings.emulator_port).await?)
+        let emulator_host = emulator_host(&settings.host);
+        if emulator_host != settings.host {
+            tracing::warn!(
+                host = %settings.host,
+                "HOST is not a loopback address: the API listens there, but the Telnyx emulator \
+                 (whose /emulator control plane has no sign-in) stays on {emulator_host}"
+            );
+        }
+        let emulator_listener = bind(emulator_host, settings.emulator_port).await?;
+        let emulator = Emulator::start(emulator_config, emulator_listener)
             .await
             .map_err(|e| StartError::Emulator(e.to_string()))?;
 

@@ -13,7 +13,8 @@ import { PhoneIcon, PhoneOffIcon } from "@/ui/icons";
 import { RecordingAudio } from "@/features/calls/Recording";
 import { Keypad, type Key } from "@/features/dialer/Keypad";
 import { useToast } from "@/ui/Toasts";
-import { Card, EmptyState, ErrorState, Spinner, focusRing } from "@/ui/primitives";
+import { Card, EmptyState, Spinner, focusRing } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 import { CallSoftphone } from "@/features/softphone/CallSoftphone";
 import { softphoneControl, softphoneHangup } from "@/features/softphone/agent";
 
@@ -200,21 +201,14 @@ export function ActiveCall({ id }: { id: string | null }) {
   if (!call) {
     return (
       <Card className="mx-auto max-w-md">
-        {isLoading || !error ? (
-          <div className="flex justify-center px-6 py-16">
-            <Spinner label="Loading call" />
-          </div>
-        ) : (
-          <ErrorState
-            title={
-              error instanceof ApiError && error.status === 404
-                ? "Call not found"
-                : "Could not load the call"
-            }
-            message={errorMessage(error)}
-            onRetry={() => void mutate()}
-          />
-        )}
+        <LoadingOrError
+          loading={isLoading}
+          error={error}
+          label="Loading call"
+          notFound="Call not found"
+          failed="Could not load the call"
+          onRetry={() => void mutate()}
+        />
       </Card>
     );
   }

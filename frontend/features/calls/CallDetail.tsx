@@ -30,12 +30,12 @@ import {
   Card,
   CardHeader,
   EmptyState,
-  ErrorState,
   Spinner,
   buttonClass,
   focusRing,
   inputClass,
 } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 
 const refresh = (d: CallDetailView | undefined) =>
   !d ||
@@ -66,21 +66,14 @@ export function CallDetail({ id }: { id: string }) {
       <div className="mx-auto max-w-3xl">
         <BackLink />
         <Card>
-          {isLoading || !error ? (
-            <div className="flex justify-center px-6 py-16">
-              <Spinner label="Loading call" />
-            </div>
-          ) : (
-            <ErrorState
-              title={
-                error instanceof ApiError && error.status === 404
-                  ? "Call not found"
-                  : "Could not load the call"
-              }
-              message={errorMessage(error)}
-              onRetry={() => void mutate()}
-            />
-          )}
+          <LoadingOrError
+            loading={isLoading}
+            error={error}
+            label="Loading call"
+            notFound="Call not found"
+            failed="Could not load the call"
+            onRetry={() => void mutate()}
+          />
         </Card>
       </div>
     );

@@ -68,6 +68,42 @@ export function dayStart(day: string, plusDays = 0): string | null {
   return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + plusDays).toISOString();
 }
 
+/** One end of the date range: a local calendar day. */
+function DayField({
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  invalid,
+}: {
+  label: string;
+  value: string;
+  onChange: (day: string) => void;
+  min?: string;
+  max?: string;
+  invalid?: boolean;
+}) {
+  const id = useId();
+  return (
+    <div className="min-w-[9rem] flex-1 sm:flex-none">
+      <label htmlFor={id} className="text-xs font-medium text-slate-600">
+        {label}
+      </label>
+      <input
+        id={id}
+        type="date"
+        value={value}
+        min={min}
+        max={max}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={invalid ? true : undefined}
+        className={`${inputClass} mt-0.5`}
+      />
+    </div>
+  );
+}
+
 export function CallLogs() {
   const [filter, setFilter] = useState<CallFilter>("all");
   const [query, setQuery] = useState("");
@@ -77,8 +113,6 @@ export function CallLogs() {
   const placedBy = mine ? ("me" as const) : null;
   const q = useDebounced(query.trim());
   const panelId = useId();
-  const fromId = useId();
-  const toId = useId();
   const toast = useToast();
   const since = fromDay ? dayStart(fromDay) : null;
   // The end day is inclusive: ask for calls before the next midnight.
@@ -153,33 +187,19 @@ export function CallLogs() {
         </ListToolbar>
 
         <div className="flex flex-wrap items-end gap-3 border-b border-slate-100 px-3 py-3 sm:px-4">
-          <div className="min-w-[9rem] flex-1 sm:flex-none">
-            <label htmlFor={fromId} className="text-xs font-medium text-slate-600">
-              From date
-            </label>
-            <input
-              id={fromId}
-              type="date"
-              value={fromDay}
-              max={toDay || undefined}
-              onChange={(e) => setFromDay(e.target.value)}
-              className={`${inputClass} mt-0.5`}
-            />
-          </div>
-          <div className="min-w-[9rem] flex-1 sm:flex-none">
-            <label htmlFor={toId} className="text-xs font-medium text-slate-600">
-              To date
-            </label>
-            <input
-              id={toId}
-              type="date"
-              value={toDay}
-              min={fromDay || undefined}
-              onChange={(e) => setToDay(e.target.value)}
-              aria-invalid={rangeError ? true : undefined}
-              className={`${inputClass} mt-0.5`}
-            />
-          </div>
+          <DayField
+            label="From date"
+            value={fromDay}
+            onChange={setFromDay}
+            max={toDay || undefined}
+          />
+          <DayField
+            label="To date"
+            value={toDay}
+            onChange={setToDay}
+            min={fromDay || undefined}
+            invalid={!!rangeError}
+          />
           {fromDay || toDay ? (
             <button
               type="button"

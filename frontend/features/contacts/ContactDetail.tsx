@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import useSWR, { useSWRConfig } from "swr";
-import { ApiError, api, errorMessage } from "@/lib/api";
+import { api, errorMessage } from "@/lib/api";
 import { dialHref, isContactsKey } from "@/lib/contacts";
 import { formatWhen } from "@/lib/format";
 import { displayNumber } from "@/lib/phone";
@@ -23,6 +23,7 @@ import {
   buttonClass,
   focusRing,
 } from "@/ui/primitives";
+import { LoadingOrError } from "@/ui/LoadingOrError";
 
 export function ContactDetail({ id }: { id: string }) {
   const router = useRouter();
@@ -55,21 +56,14 @@ export function ContactDetail({ id }: { id: string }) {
       <div className="mx-auto max-w-3xl">
         {back}
         <Card>
-          {isLoading || !error ? (
-            <div className="flex justify-center px-6 py-16">
-              <Spinner label="Loading contact" />
-            </div>
-          ) : (
-            <ErrorState
-              title={
-                error instanceof ApiError && error.status === 404
-                  ? "Contact not found"
-                  : "Could not load the contact"
-              }
-              message={errorMessage(error)}
-              onRetry={() => void mutate()}
-            />
-          )}
+          <LoadingOrError
+            loading={isLoading}
+            error={error}
+            label="Loading contact"
+            notFound="Contact not found"
+            failed="Could not load the contact"
+            onRetry={() => void mutate()}
+          />
         </Card>
       </div>
     );

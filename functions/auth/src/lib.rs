@@ -2,11 +2,12 @@
 //! `POST /api/auth/sign-in`, `POST /api/auth/sign-out`, `GET /api/auth/me`,
 //! `GET|POST /api/users`, `PATCH /api/users/{user_id}`, `GET /api/audit`.
 //!
-//! Sign-in is rate limited per client address and per e-mail (brute force), answers the same
+//! Sign-in is rate limited per client address and per e-mail (brute force), counting failures
+//! only (a correct password is never refused because of earlier sign-ins), answers the same
 //! 401 for an unknown e-mail, a wrong password and a disabled account (no account probing), and
 //! every attempt lands in the audit trail.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json, Router};
 use chrono::SecondsFormat;
@@ -14,7 +15,7 @@ use domain::user::{Role, User, check_password, normalise_email};
 use edge::ApiError;
 use edge::RouteTable;
 use edge::auth::{CurrentUser, Passwords, Route, TokenSigner};
-use edge::http::{ApiJson, IdPath};
+use edge::http::{ApiJson, ApiQuery, IdPath};
 use ports::auth::{AuditEntry, AuthStore, RateDecision};
 use ports::{SharedClock, StoreError};
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,7 @@ pub fn routes() -> Vec<Route> {
     table().routes()
 }
 
-/// Sign-in attempts allowed per window, per client address and per e-mail.
+/// Failed sign-in attempts allowed per window, per client address and per e-mail.
 pub const SIGN_IN_WINDOW_SECS: u64 = 300;
 pub const SIGN_IN_PER_ADDRESS: u32 = 20;
 pub const SIGN_IN_PER_EMAIL: u32 = 5;
@@ -165,6 +166,20 @@ impl AuthState {
         }
     }
 
+    /// Gives back the places a successful sign-in held, so only failures count.
+    async fn release(&self, keys: &[String]) {
+        for key in keys {
+            if let Err(e) = self
+                .store
+                .release(key, SIGN_IN_WINDOW_SECS, self.clock.now())
+                .await
+            {
+                // The attempt stays counted: a later sign-in may be refused sooner, never later.
+                tracing::warn!(error = %e, "sign-in limit not released");
+            }
+        }
+    }
+
     /// Creates the first admin when there is no user at all (from `ADMIN_EMAIL` and
     /// `ADMIN_PASSWORD`, or the local stack's demo account). Returns whether it did.
     pub async fn bootstrap_admin(&self, email: &str, password: &str) -> Result<bool, ApiError> {
@@ -215,14 +230,14 @@ async fn sign_in(
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<Json<SignedIn>, ApiError> {
     let ip = edge::http::client_address(&headers);
-    state
-        .limit(format!("sign-in:ip:{ip}"), SIGN_IN_PER_ADDRESS)
-        .await?;
+    // Every attempt takes a place before the password is checked (so parallel guesses cannot
+    // all pass the limit) and a successful one gives it back.
+    let ip_key = format!("sign-in:ip:{ip}");
+    state.limit(ip_key.clone(), SIGN_IN_PER_ADDRESS).await?;
     let email = normalise_email(body.email.as_deref().unwrap_or_default())
         .map_err(|m| ApiError::invalid_field("invalid_credentials", "email", m))?;
-    state
-        .limit(format!("sign-in:email:{email}"), SIGN_IN_PER_EMAIL)
-        .await?;
+    let email_key = format!("sign-in:email:{email}");
+    state.limit(email_key.clone(), SIGN_IN_PER_EMAIL).await?;
     let password = body.password.unwrap_or_default();
     let user = state.store.user_by_email(&email).await?;
     let ok = match &user {
@@ -243,6 +258,7 @@ async fn sign_in(
             detail: "the e-mail or password is wrong, or the account is disabled".into(),
         });
     };
+    state.release(&[ip_key, email_key]).await;
     let (token, claims) = state.signer.issue(&user.id, user.role, state.clock.now());
     state
         .audit(
@@ -271,7 +287,12 @@ async fn sign_out(
     let until = chrono::DateTime::from_timestamp(me.token_expires, 0).unwrap_or_default();
     state.store.revoke(&me.token_id, until).await?;
     state
-        .audit(Some(me.id.clone()), "sign_out", String::new(), None)
+        .audit(
+            Some(me.id.clone()),
+            "sign_out",
+            String::new(),
+            Some(me.address.clone()),
+        )
         .await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -343,7 +364,7 @@ async fn create_user(
             Some(me.id),
             "user_created",
             format!("{} ({})", user.email, user.role.as_str()),
-            None,
+            Some(me.address),
         )
         .await;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
@@ -384,6 +405,8 @@ async fn update_user(
         ));
     }
     let hash = body.password.as_deref().map(|p| state.passwords.hash(p));
+    let other_fields = name.is_some() || body.role.is_some() || body.disabled.is_some();
+    let reset = hash.is_some();
     let (role, disabled) = (body.role, body.disabled);
     let updated = state
         .store
@@ -406,23 +429,36 @@ async fn update_user(
             code: "user_not_found",
             detail: "no user has this id".into(),
         })?;
-    state
-        .audit(
-            Some(me.id),
-            "user_updated",
-            format!(
-                "{}: role {}, {}",
-                updated.email,
-                updated.role.as_str(),
-                if updated.disabled {
-                    "disabled"
-                } else {
-                    "enabled"
-                }
-            ),
-            None,
-        )
-        .await;
+    // A new password is its own entry, so a reset never reads as a no-op update.
+    if reset {
+        state
+            .audit(
+                Some(me.id.clone()),
+                "password_reset",
+                updated.email.clone(),
+                Some(me.address.clone()),
+            )
+            .await;
+    }
+    if other_fields || !reset {
+        state
+            .audit(
+                Some(me.id),
+                "user_updated",
+                format!(
+                    "{}: role {}, {}",
+                    updated.email,
+                    updated.role.as_str(),
+                    if updated.disabled {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    }
+                ),
+                Some(me.address),
+            )
+            .await;
+    }
     Ok(Json(UserView::from(&updated)))
 }
 
@@ -433,7 +469,7 @@ struct AuditQuery {
 
 async fn audit(
     State(state): State<AuthState>,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     Ok(Json(
         state.store.audit_entries(q.limit.unwrap_or(100)).await?,

@@ -523,3 +523,68 @@ async fn history_and_detail_share_the_call_path() {
     let listed = call(&router, Method::GET, "/api/calls?limit=1", None).await;
     assert_eq!(listed.status, StatusCode::OK);
 }
+
+/// Every prefix a spreadsheet reads as a formula, in every free-text column (the contact's
+/// name, the call's notes and tags), comes out guarded with `'`; the number columns stay E.164.
+#[tokio::test]
+async fn export_neutralises_every_formula_prefix() {
+    let store = memory_store();
+    let base = day();
+    let prefixes = ["=", "+", "-", "@", "\t", "\r"];
+    for (i, p) in prefixes.iter().enumerate() {
+        let at = base + Duration::minutes(i as i64);
+        let contact = domain::Contact {
+            id: format!("c{i}"),
+            name: format!("{p}HYPERLINK(\"http://evil.example\")"),
+            phone: n(&format!("+1212555010{i}")),
+            email: None,
+            company: None,
+            notes: None,
+            tags: vec![],
+            favorite: false,
+            created_at: at,
+            updated_at: at,
+        };
+        store.create_contact(&contact).await.unwrap();
+        let mut c = Call::new(
+            CallId::new_at(at),
+            n(A),
+            contact.phone.clone(),
+            Some(contact.id.clone()),
+            at,
+        );
+        c.notes = Some(format!("{p}2+3+cmd|' /C calc'!A0"));
+        c.tags = vec![format!("{p}tag")];
+        store.insert(&c).await.unwrap();
+    }
+    let router = edge::http::finish(calls::history::routes(HistoryState {
+        calls: Arc::new(store.clone()),
+        history: Arc::new(store.clone()),
+        contacts: Arc::new(store.clone()),
+        clock: FixedClock::at(base + Duration::days(1)),
+        default_country: "US".into(),
+    }));
+    let a = call(&router, Method::GET, "/api/calls/export.csv", None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let rows = domain::csv::parse(a.body.as_str().unwrap()).unwrap();
+    let header = &rows[0].fields;
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows.len(), prefixes.len() + 1);
+    for row in &rows[1..] {
+        let f = &row.fields;
+        for name in ["contact_name", "notes", "tags"] {
+            let cell = &f[col(name)];
+            assert!(
+                cell.starts_with('\'') && prefixes.iter().any(|p| cell[1..].starts_with(p)),
+                "{name} not guarded: {cell:?}"
+            );
+        }
+        for name in ["from_number", "to_number"] {
+            let cell = &f[col(name)];
+            assert!(
+                PhoneNumber::parse(cell, "US").is_ok_and(|p| p.to_string() == *cell),
+                "{name} not E.164: {cell:?}"
+            );
+        }
+    }
+}

@@ -104,6 +104,15 @@ pub struct PlaceCall {
 /// Contact ids are ours (UUIDs) or a CRM's; anything longer is not an id.
 const MAX_CONTACT_ID_LEN: usize = 64;
 
+/// The shape of an id: ours are UUIDs and CRMs use letters, digits, `-` and `_`. Anything else
+/// (`../../etc`, markup, spaces) is refused before it is stored or linked.
+pub fn valid_contact_id(id: &str) -> bool {
+    (1..=MAX_CONTACT_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 impl DialState {
     /// Places a call: rate limits, numbers, caller ID, the dial policy, then the call is stored
     /// before Telnyx hears of it (its first webhook can beat the dial answer) and settled with
@@ -117,14 +126,11 @@ impl DialState {
         let settings = self.policy.settings.load_settings().await?;
         let (to, from) = self.numbers(&request, &settings)?;
         let contact_id = request.contact_id.filter(|c| !c.is_empty());
-        if contact_id
-            .as_ref()
-            .is_some_and(|c| c.len() > MAX_CONTACT_ID_LEN)
-        {
+        if contact_id.as_deref().is_some_and(|c| !valid_contact_id(c)) {
             return Err(ApiError::invalid_field(
                 "invalid_contact_id",
                 "contact_id",
-                "is too long",
+                format!("must be 1 to {MAX_CONTACT_ID_LEN} letters, digits, `-` or `_`"),
             ));
         }
         self.check_caller_id(&from).await?;

@@ -41,6 +41,7 @@ fn agent(id: &str) -> Caller {
             role: domain::user::Role::Agent,
             token_id: format!("token-{id}"),
             token_expires: i64::MAX,
+            address: "198.51.100.7".into(),
         }),
         address: "198.51.100.7".into(),
     }

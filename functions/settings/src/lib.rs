@@ -131,12 +131,13 @@ impl SettingsState {
     }
 
     async fn audit(&self, user: Option<Extension<CurrentUser>>, action: &str, detail: String) {
+        let (actor, ip) = user.map(|Extension(u)| (u.id, u.address)).unzip();
         let entry = AuditEntry {
             at: chrono::Utc::now(),
-            actor: user.map(|Extension(u)| u.id),
+            actor,
             action: action.into(),
             detail,
-            ip: None,
+            ip,
         };
         if let Err(e) = self.audit.record_audit(&entry).await {
             tracing::warn!(error = %e, action, "audit entry not kept");

@@ -332,6 +332,45 @@ mod cases {
         );
     }
 
+    pub async fn released_hits_free_their_place<S: Store>(s: S) {
+        let t = t0();
+        // Releasing what was never counted stays at zero (no credit for later).
+        s.release("fail:1", 60, t).await.unwrap();
+        for i in 0..2 {
+            assert_eq!(
+                s.hit("fail:1", 60, 2, t).await.unwrap(),
+                RateDecision::Allowed,
+                "hit {i}"
+            );
+        }
+        // A released hit is as if it never happened: any number of hit-and-release pairs
+        // leave the count where it was.
+        for _ in 0..5 {
+            s.release("fail:1", 60, t).await.unwrap();
+            assert_eq!(
+                s.hit("fail:1", 60, 2, t).await.unwrap(),
+                RateDecision::Allowed
+            );
+        }
+        assert!(matches!(
+            s.hit("fail:1", 60, 2, t).await.unwrap(),
+            RateDecision::Limited { .. }
+        ));
+        // Another key, and the next window, are untouched by a release.
+        s.release("fail:2", 60, t).await.unwrap();
+        s.release("fail:1", 60, t + Span::seconds(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.hit("fail:1", 60, 1, t + Span::seconds(60)).await.unwrap(),
+            RateDecision::Allowed
+        );
+        assert!(matches!(
+            s.hit("fail:1", 60, 1, t + Span::seconds(60)).await.unwrap(),
+            RateDecision::Limited { .. }
+        ));
+    }
+
     pub async fn a_limit_of_n_allows_exactly_n_hits<S: Store>(s: S) {
         let t = t0() + Span::milliseconds(250);
         for limit in [1_u32, 2, 7] {
@@ -435,6 +474,7 @@ macro_rules! auth_contract {
             audit_is_newest_first_and_limited,
             rate_limits_count_per_key_and_window,
             a_limit_of_n_allows_exactly_n_hits,
+            released_hits_free_their_place,
             concurrent_hits_are_counted_exactly,
             revocations_round_trip,
         );

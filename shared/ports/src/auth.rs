@@ -63,6 +63,16 @@ pub trait RateLimiter: Send + Sync {
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<RateDecision, StoreError>;
+
+    /// Takes back one hit on `key` in the current window (never below zero). A caller that
+    /// counts only failures hits first (so concurrent attempts each hold a place and cannot
+    /// all slip under the limit) and releases when the attempt turned out fine.
+    async fn release(
+        &self,
+        key: &str,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Sessions ended by sign-out before their token expired.

@@ -289,6 +289,26 @@ impl RateLimiter for MongoStore {
             "rate limit {key}: not counted after {MAX_HIT_ATTEMPTS} attempts: {last}"
         )))
     }
+
+    async fn release(
+        &self,
+        key: &str,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let window_secs = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+        let window = now.timestamp().div_euclid(window_secs);
+        let id = format!("{window_secs}:{window}:{key}");
+        self.rate_limits()
+            .await?
+            .update_one(
+                doc! { "_id": &id, "hits": { "$gt": 0_i64 } },
+                doc! { "$inc": { "hits": -1_i64 } },
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
 }
 
 #[async_trait]

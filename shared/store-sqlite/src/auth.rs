@@ -218,6 +218,26 @@ impl RateLimiter for SqliteStore {
         })
         .await
     }
+
+    async fn release(
+        &self,
+        key: &str,
+        window_secs: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let window_id = now.timestamp().div_euclid(window_secs.max(1) as i64);
+        let key = key.to_string();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE rate_limits SET hits = hits - 1
+                 WHERE key = ?1 AND window_id = ?2 AND hits > 0",
+                params![key, window_id],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 #[async_trait]

@@ -35,12 +35,47 @@ CREATE TABLE IF NOT EXISTS commands (
 CREATE INDEX IF NOT EXISTS commands_by_call ON commands (call_id, seq);
 "#;
 
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(not(unix))]
+fn private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the database file, and its directory.
+    /// Opens (creating if needed) the database file, and its directory. The file holds the
+    /// session signing key and the Telnyx API key, so it is made owner-only (0600) and its
+    /// folder 0700 before SQLite writes a byte; SQLite gives its WAL and SHM files the same mode
+    /// as the database. An existing file or folder left open by an older version is tightened.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(unavailable)?;
+            private_dir(dir).map_err(|e| unavailable(format!("{}: {e}", dir.display())))?;
         }
+        private_file(path).map_err(|e| unavailable(format!("{}: {e}", path.display())))?;
         Self::with_connection(Connection::open(path).map_err(unavailable)?)
     }
 
@@ -63,5 +98,46 @@ impl SqliteStore {
         data::migrate(&conn)?;
         auth::migrate(&conn)?;
         Ok(Self::from_connection(conn))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_file_is_owner_only_and_its_folder_too() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let path = dir.join("dialer.sqlite3");
+        drop(SqliteStore::open(&path).unwrap());
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        for extra in ["dialer.sqlite3-wal", "dialer.sqlite3-shm"] {
+            let p = dir.join(extra);
+            if p.exists() {
+                assert_eq!(mode(&p) & 0o077, 0, "{extra}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_existing_open_file_and_folder_are_tightened() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join("dialer.sqlite3");
+        drop(SqliteStore::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        drop(store);
     }
 }

@@ -23,6 +23,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub token_id: String,
     pub token_expires: i64,
+    /// The caller's address (`crate::http::client_address`), for the audit trail.
+    pub address: String,
 }
 
 #[derive(Clone)]
@@ -104,9 +106,15 @@ async fn check(state: &AuthLayerState, req: &mut Request) -> Result<(), ApiError
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
+    // axum answers HEAD with the GET handler, so HEAD is allowed to whoever may GET.
+    let method = if req.method() == Method::HEAD {
+        Method::GET
+    } else {
+        req.method().clone()
+    };
     let needed = state
         .rules
-        .get(&(req.method().clone(), path))
+        .get(&(method, path))
         .copied()
         .unwrap_or(Access::Role(Role::Admin));
     let Access::Role(needed) = needed else {
@@ -149,12 +157,14 @@ async fn check(state: &AuthLayerState, req: &mut Request) -> Result<(), ApiError
             detail: format!("this needs the {} role", needed.as_str()),
         });
     }
+    let address = crate::http::client_address(req.headers());
     req.extensions_mut().insert(CurrentUser {
         id: user.id,
         email: user.email,
         role: user.role,
         token_id: claims.jti,
         token_expires: claims.exp,
+        address,
     });
     Ok(())
 }

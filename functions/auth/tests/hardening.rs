@@ -1,0 +1,208 @@
+//! Issue 17 on sign-in and user administration, through the access layer against the real
+//! SQLite store: only failures count toward the sign-in limit, HEAD is allowed as its GET, a bad
+//! audit query is a problem answer, every entry carries the caller's address and a password reset
+//! reads as one.
+
+use auth::{AuthState, SIGN_IN_PER_EMAIL, router, routes};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use chrono::{Duration, Utc};
+use edge::auth::{AuthLayerState, Passwords, TokenSigner};
+use ports::Secret;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use testkit::{FixedClock, memory_store, send};
+
+const ADMIN: (&str, &str) = ("admin@example.com", "correct horse battery");
+const AGENT: (&str, &str) = ("agent@example.com", "agent password 1");
+const ADDRESS: &str = "203.0.113.7";
+
+struct Fixture {
+    app: axum::Router,
+    state: AuthState,
+}
+
+async fn fixture() -> Fixture {
+    let store = memory_store();
+    let clock = FixedClock::at(Utc::now());
+    let signer = TokenSigner::new(Secret::new("x".repeat(40)), Duration::hours(8)).unwrap();
+    let state = AuthState {
+        store: Arc::new(store.clone()),
+        signer: signer.clone(),
+        passwords: Passwords::for_tests(),
+        clock: clock.clone(),
+    };
+    assert!(state.bootstrap_admin(ADMIN.0, ADMIN.1).await.unwrap());
+    let layer = AuthLayerState::new(
+        signer,
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        clock.clone(),
+        &routes(),
+    );
+    let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
+    Fixture { app, state }
+}
+
+async fn req(
+    f: &Fixture,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> testkit::Answer {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("x-forwarded-for", ADDRESS);
+    if let Some(t) = token {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        r = r.header("content-type", "application/json");
+    }
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    send(&f.app, r.body(Body::from(body)).unwrap()).await
+}
+
+async fn sign_in(f: &Fixture, email: &str, password: &str) -> testkit::Answer {
+    req(
+        f,
+        Method::POST,
+        "/api/auth/sign-in",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+async fn token(f: &Fixture, who: (&str, &str)) -> String {
+    let a = sign_in(f, who.0, who.1).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.body["token"].as_str().unwrap().to_string()
+}
+
+/// The admin and an agent; returns (admin token, agent id).
+async fn with_agent(f: &Fixture) -> (String, String) {
+    let admin = token(f, ADMIN).await;
+    let created = req(
+        f,
+        Method::POST,
+        "/api/users",
+        Some(&admin),
+        Some(json!({"email": AGENT.0, "name": "Agent", "password": AGENT.1})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    (admin, created.body["id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_correct_password_is_never_limited_by_earlier_successes() {
+    let f = fixture().await;
+    for i in 0..(SIGN_IN_PER_EMAIL * 3) {
+        let a = sign_in(&f, ADMIN.0, ADMIN.1).await;
+        assert_eq!(a.status, StatusCode::OK, "sign-in {i}: {:?}", a.body);
+    }
+    // Failures still count: one short of the limit, the right password still works…
+    for _ in 0..SIGN_IN_PER_EMAIL - 1 {
+        assert_eq!(
+            sign_in(&f, ADMIN.0, "wrong password!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(sign_in(&f, ADMIN.0, ADMIN.1).await.status, StatusCode::OK);
+    // …and at the limit, guessing stops, the right password included.
+    assert_eq!(
+        sign_in(&f, ADMIN.0, "wrong password!").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let limited = sign_in(&f, ADMIN.0, "wrong password!").await;
+    assert_eq!(
+        (limited.status, limited.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+    );
+    assert_eq!(
+        sign_in(&f, ADMIN.0, ADMIN.1).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn head_is_allowed_to_whoever_may_get() {
+    let f = fixture().await;
+    let _ = with_agent(&f).await;
+    let agent = token(&f, AGENT).await;
+    let head = req(&f, Method::HEAD, "/api/auth/me", Some(&agent), None).await;
+    assert_eq!(head.status, StatusCode::OK);
+    // Still signed in only, and an admin GET stays admin-only for HEAD too.
+    let anon = req(&f, Method::HEAD, "/api/auth/me", None, None).await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+    let users = req(&f, Method::HEAD, "/api/users", Some(&agent), None).await;
+    assert_eq!(users.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_bad_audit_query_is_a_problem_answer() {
+    let f = fixture().await;
+    let admin = token(&f, ADMIN).await;
+    for q in ["limit=abc", "limit=-1", "limit=1e3", "limit=%zz"] {
+        let a = req(
+            &f,
+            Method::GET,
+            &format!("/api/audit?{q}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(a.code(), "invalid_query", "{q}: {:?}", a.body);
+        assert_eq!(a.content_type, "application/problem+json", "{q}");
+    }
+    let ok = req(&f, Method::GET, "/api/audit?limit=5", Some(&admin), None).await;
+    assert_eq!(ok.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn admin_entries_carry_the_address_and_a_reset_reads_as_one() {
+    let f = fixture().await;
+    let (admin, agent_id) = with_agent(&f).await;
+    let reset = req(
+        &f,
+        Method::PATCH,
+        &format!("/api/users/{agent_id}"),
+        Some(&admin),
+        Some(json!({"password": "a brand new password"})),
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.body);
+    let renamed = req(
+        &f,
+        Method::PATCH,
+        &format!("/api/users/{agent_id}"),
+        Some(&admin),
+        Some(json!({"name": "Renamed"})),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    let out = req(&f, Method::POST, "/api/auth/sign-out", Some(&admin), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+
+    let audit = f.state.store.audit_entries(20).await.unwrap();
+    let actions: Vec<_> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "sign_out",
+            "user_updated",
+            "password_reset",
+            "user_created",
+            "sign_in",
+            "admin_bootstrapped"
+        ]
+    );
+    assert_eq!(audit[2].detail, AGENT.0);
+    for e in &audit[..5] {
+        assert_eq!(e.ip.as_deref(), Some(ADDRESS), "{e:?}");
+    }
+}

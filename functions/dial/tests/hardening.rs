@@ -1,0 +1,105 @@
+//! Issue 17 on the dial use case: the shape of `contact_id`, and the per-user concurrent-call
+//! limit under parallel dials. Real store, Telnyx emulator, no HTTP.
+
+use dial::{Caller, DialState, PlaceCall};
+use edge::ApiError;
+use edge::auth::CurrentUser;
+use ports::{CallStore, CommandLog};
+use testkit::{emulator, memory_store};
+
+struct Fixture {
+    store: store_sqlite::SqliteStore,
+    _emulator: testkit::Emulator,
+    state: DialState,
+}
+
+async fn fixture() -> Fixture {
+    let emulator = emulator(Some("http://127.0.0.1:9/api/webhooks/telnyx".into())).await;
+    let store = memory_store();
+    let wiring = testkit::wiring(&emulator, &store);
+    let mut state = DialState::build(&wiring).await.expect("dial builds");
+    // These tests dial fast from one agent; the per-minute burst limit is not what they test.
+    state.policy.rate_per_minute = 1_000;
+    Fixture {
+        store,
+        _emulator: emulator,
+        state,
+    }
+}
+
+fn agent(id: &str) -> Caller {
+    Caller {
+        user: Some(CurrentUser {
+            id: id.into(),
+            email: format!("{id}@example.test"),
+            role: domain::user::Role::Agent,
+            token_id: format!("token-{id}"),
+            token_expires: i64::MAX,
+            address: "198.51.100.7".into(),
+        }),
+        address: "198.51.100.7".into(),
+    }
+}
+
+fn everything() -> ports::CallQuery {
+    ports::CallQuery {
+        limit: 1_000,
+        before: None,
+    }
+}
+
+fn dial(contact_id: Option<&str>) -> PlaceCall {
+    PlaceCall {
+        to_number: Some("+12125550100".into()),
+        from_number: Some("+13125550201".into()),
+        contact_id: contact_id.map(str::to_string),
+        ..PlaceCall::default()
+    }
+}
+
+#[tokio::test]
+async fn a_contact_id_of_the_wrong_shape_is_refused_and_nothing_is_sent() {
+    let f = fixture().await;
+    let long = "a".repeat(65);
+    for bad in [
+        "../../etc",
+        "..",
+        "a/b",
+        "a\\b",
+        "a b",
+        "<script>",
+        "id?x=1",
+        "é",
+        "a\u{0}b",
+        long.as_str(),
+    ] {
+        let err = f
+            .state
+            .place_call(&agent("u1"), dial(Some(bad)))
+            .await
+            .expect_err(bad);
+        let ApiError::Invalid { code, errors, .. } = &err else {
+            panic!("{bad:?}: expected a validation error, got {err:?}");
+        };
+        assert_eq!(*code, "invalid_contact_id", "{bad:?}");
+        assert_eq!(errors[0].field, "contact_id");
+    }
+    let calls = f.store.list(&everything()).await.unwrap();
+    assert!(calls.is_empty(), "no call stored: {calls:?}");
+    for ok in [
+        "0190f7a2-6c1e-7d3a-9b1e-3f2a1c4d5e6f",
+        "003xx000004TmiQ",
+        "crm_42",
+    ] {
+        let placed = f
+            .state
+            .place_call(&agent("u1"), dial(Some(ok)))
+            .await
+            .unwrap_or_else(|e| panic!("{ok:?}: {e:?}"));
+        assert_eq!(placed.call.contact_id.as_deref(), Some(ok));
+        // Only the accepted dials reached Telnyx.
+        let timeline = f.store.commands_for_call(placed.call.id).await.unwrap();
+        assert_eq!(timeline.len(), 1);
+    }
+    assert_eq!(f.store.list(&everything()).await.unwrap().len(), 3);
+}
