@@ -38,7 +38,6 @@ test.use({
     ],
   },
 });
-test.describe.configure({ mode: "serial" });
 
 type Media = {
   packets_received: number;
