@@ -504,3 +504,21 @@ describe("agent-side outcomes in words", () => {
     expect(outcomeWords(null)).toBe("Ended");
   });
 });
+
+describe("the call screen's headline while the agent's leg rings", () => {
+  it("says whose phone rings, then gives way to the customer's status", async () => {
+    const { agentHeadline } = await import("@/features/softphone/agent");
+    const { makeCall } = await import("./utils");
+    expect(agentHeadline(makeCall({ agent_mode: "browser", phase: "calling_agent" }))).toBe(
+      "Ringing your browser…",
+    );
+    expect(agentHeadline(makeCall({ agent_mode: "phone", phase: "calling_agent" }))).toBe(
+      "Calling your phone…",
+    );
+    expect(agentHeadline(makeCall({ agent_mode: "phone", phase: "agent_answered" }))).toBe(
+      "You answered",
+    );
+    expect(agentHeadline(makeCall({ agent_mode: "phone", phase: "ringing" }))).toBeNull();
+    expect(agentHeadline(makeCall({ agent_mode: "none", phase: "dialing_customer" }))).toBeNull();
+  });
+});

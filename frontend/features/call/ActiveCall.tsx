@@ -16,7 +16,7 @@ import { useToast } from "@/ui/Toasts";
 import { Card, EmptyState, Spinner, focusRing } from "@/ui/primitives";
 import { LoadingOrError } from "@/ui/LoadingOrError";
 import { CallSoftphone } from "@/features/softphone/CallSoftphone";
-import { softphoneControl, softphoneHangup } from "@/features/softphone/agent";
+import { agentHeadline, softphoneControl, softphoneHangup } from "@/features/softphone/agent";
 
 const ACTION_DONE: Record<ControlAction, (c: CallView) => string> = {
   mute: () => "Microphone muted",
@@ -241,7 +241,7 @@ export function ActiveCall({ id }: { id: string | null }) {
             data-testid="call-status"
             className={`text-3xl font-bold tracking-tight ${HEADLINE_COLOUR[outcomeTone(call)]}`}
           >
-            {endRequested && live ? "Ending…" : statusHeadline(call)}
+            {endRequested && live ? "Ending…" : (agentHeadline(call) ?? statusHeadline(call))}
           </p>
           {detail ? (
             <p data-testid="call-outcome" className="mt-1 text-base font-medium text-slate-700">

@@ -130,3 +130,13 @@ export function softphoneHangup(call: CallView) {
   const phone = getSoftphone();
   if (phone.owns(call.agent_leg?.call_control_id)) phone.hangup();
 }
+
+/** The call screen's headline while the agent's own leg is the one ringing (else null). */
+export function agentHeadline(call: CallView): string | null {
+  if (call.status === "ended" || !call.agent_mode || call.agent_mode === "none") return null;
+  if (call.phase === "calling_agent") {
+    return call.agent_mode === "browser" ? "Ringing your browser…" : "Calling your phone…";
+  }
+  if (call.phase === "agent_answered") return "You answered";
+  return null;
+}
