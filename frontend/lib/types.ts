@@ -2,6 +2,9 @@ export type CallStatus = "dialing" | "ringing" | "active" | "ended";
 
 export type CallOutcome = "completed" | "no_answer" | "busy" | "rejected" | "canceled" | "failed";
 
+/** Two-leg calls that ended on the agent's side (the customer was never dialled). */
+export type AgentOutcome = "agent_no_answer" | "agent_failed";
+
 export type RecordingStatus = "recording" | "processing" | "available" | "failed";
 
 export interface CallControls {
@@ -19,7 +22,7 @@ export interface CallControls {
 export interface CallView {
   call_id: string;
   status: CallStatus;
-  outcome: CallOutcome | null;
+  outcome: CallOutcome | AgentOutcome | null;
   answered_by: "human" | "machine" | null;
   from_number: string;
   to_number: string;

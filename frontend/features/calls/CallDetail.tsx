@@ -9,7 +9,7 @@ import {
   formatClock,
   formatDateTime,
   formatDuration,
-  OUTCOME_WORDS,
+  outcomeWords,
   outcomeTone,
 } from "@/lib/format";
 import { displayNumber } from "@/lib/phone";
@@ -154,7 +154,7 @@ function Facts({ call }: { call: CallDetailView }) {
       "Status",
       call.status === "ended"
         ? call.outcome
-          ? OUTCOME_WORDS[call.outcome]
+          ? outcomeWords(call.outcome)
           : "Ended"
         : badgeText(call),
     ],
