@@ -203,6 +203,7 @@ pub async fn processor_rate(store: &SqliteStore) -> Row {
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         clock: Arc::new(SystemClock),
+        legs: None,
     };
     let now = Utc::now();
     let calls = 400;

@@ -15,6 +15,9 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+mod agent;
+pub use agent::{AgentLeg, Leg, LegClaims, LegStatus, NextAction, Phase};
+
 /// Our id for a call (UUIDv7: sortable by creation time). Carried to Telnyx in `client_state`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -83,6 +86,12 @@ pub enum Outcome {
     /// We hung up before anyone answered.
     Canceled,
     Failed,
+    /// Two-leg calls: the agent did not pick up (no answer, busy, declined); the customer was
+    /// never dialled.
+    AgentNoAnswer,
+    /// Two-leg calls: the agent's leg could not be placed or failed; the customer was never
+    /// dialled.
+    AgentFailed,
 }
 
 impl Outcome {
@@ -94,6 +103,8 @@ impl Outcome {
             Self::Rejected => "rejected",
             Self::Canceled => "canceled",
             Self::Failed => "failed",
+            Self::AgentNoAnswer => "agent_no_answer",
+            Self::AgentFailed => "agent_failed",
         }
     }
 
@@ -222,6 +233,12 @@ pub struct Call {
     /// The user who placed it (their id): per-user dial limits count these.
     #[serde(default)]
     pub placed_by: Option<String>,
+    /// The agent's leg, dialled first, in browser and phone modes; `None` for a one-leg call.
+    #[serde(default)]
+    pub agent: Option<AgentLeg>,
+    /// What the two-leg flow already asked Telnyx for.
+    #[serde(default)]
+    pub legs: LegClaims,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -326,6 +343,8 @@ impl Call {
             notes: None,
             tags: Vec::new(),
             placed_by: None,
+            agent: None,
+            legs: LegClaims::default(),
         }
     }
 
@@ -431,7 +450,7 @@ impl Call {
     }
 
     pub fn status(&self) -> CallStatus {
-        if self.hangup.is_some() || self.dial_failure.is_some() {
+        if self.hangup.is_some() || self.dial_failure.is_some() || self.ended_at_agent() {
             CallStatus::Ended
         } else if self.answered.is_some() {
             CallStatus::Active
@@ -447,6 +466,21 @@ impl Call {
     }
 
     pub fn outcome(&self) -> Option<Outcome> {
+        if self.ended_at_agent() {
+            return self.agent.as_ref().map(|a| match &a.hangup {
+                _ if a.dial_failure.is_some() => Outcome::AgentFailed,
+                None => Outcome::AgentFailed,
+                // The agent picked up and hung up before the customer was dialled.
+                Some(_) if a.answered.is_some() => Outcome::Canceled,
+                Some(h) => match h.cause.as_str() {
+                    "originator_cancel" => Outcome::Canceled,
+                    "timeout" | "no_answer" | "user_busy" | "call_rejected" => {
+                        Outcome::AgentNoAnswer
+                    }
+                    _ => Outcome::AgentFailed,
+                },
+            });
+        }
         if self.dial_failure.is_some() {
             return Some(Outcome::Failed);
         }
@@ -473,7 +507,13 @@ impl Call {
         if let Some(h) = &self.hangup {
             return Some(h.end_time.unwrap_or(h.occurred_at));
         }
-        self.dial_failure.as_ref().map(|f| f.at)
+        if let Some(f) = &self.dial_failure {
+            return Some(f.at);
+        }
+        if self.ended_at_agent() {
+            return self.agent.as_ref().and_then(AgentLeg::ended_at);
+        }
+        None
     }
 
     /// Talk time in whole seconds: from answer to end, or to `now` while the call is live.

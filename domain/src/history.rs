@@ -41,7 +41,8 @@ impl HistoryStatus {
             Some(Outcome::NoAnswer | Outcome::Busy | Outcome::Rejected | Outcome::Canceled) => {
                 Self::Missed
             }
-            Some(Outcome::Failed) => Self::Failed,
+            // The customer was never dialled: the call failed at the agent's end.
+            Some(Outcome::Failed | Outcome::AgentNoAnswer | Outcome::AgentFailed) => Self::Failed,
         }
     }
 }
@@ -69,7 +70,7 @@ impl CallFacts {
             _ => None,
         };
         let ring_end = match outcome {
-            Some(Outcome::Failed) => None,
+            Some(Outcome::Failed | Outcome::AgentNoAnswer | Outcome::AgentFailed) => None,
             Some(Outcome::Completed) | None => call.answered_at(),
             Some(_) => ended_at,
         };
@@ -170,6 +171,8 @@ impl Tally {
             Some(Outcome::Rejected) => self.rejected += 1,
             Some(Outcome::Canceled) => self.canceled += 1,
             Some(Outcome::Failed) => self.failed += 1,
+            // Counted in the total only, as the stores' aggregates do (they count by outcome).
+            Some(Outcome::AgentNoAnswer | Outcome::AgentFailed) => {}
         }
         self.talk_secs_sum += f.talk_secs.unwrap_or(0);
         if let Some(r) = f.ring_secs {

@@ -14,8 +14,8 @@ pub mod settings;
 pub mod user;
 
 pub use call::{
-    AnsweredBy, Call, CallControls, CallId, CallStatus, ControlRefusal, DialFailure, Hangup,
-    Outcome, Recording, RecordingState, TelnyxLeg,
+    AgentLeg, AnsweredBy, Call, CallControls, CallId, CallStatus, ControlRefusal, DialFailure,
+    Hangup, Leg, LegStatus, NextAction, Outcome, Phase, Recording, RecordingState, TelnyxLeg,
 };
 pub use contact::{Contact, ContactDraft, ContactInput, SearchTerms};
 pub use event::{CallEvent, CallEventKind};

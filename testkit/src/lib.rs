@@ -268,7 +268,7 @@ pub async fn place_call(
     call.recording_active = record;
     let leg = telnyx
         .dial(&DialCommand {
-            to: call.to.clone(),
+            to: call.to.to_string(),
             from: call.from.clone(),
             call_id: call.id,
             command_id: call.id.to_string(),
@@ -277,6 +277,9 @@ pub async fn place_call(
             record,
             record_format: Default::default(),
             record_channels: Default::default(),
+            leg: domain::Leg::Customer,
+            link_to: None,
+            bridge_on_answer: false,
         })
         .await
         .expect("the emulator accepts the dial");

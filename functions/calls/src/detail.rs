@@ -79,6 +79,9 @@ pub enum TimelineEntry {
         deliveries: u32,
         /// What the event said that a person cares about (digit pressed, hangup cause, …).
         summary: Option<String>,
+        /// Two-leg calls: `agent` or `customer`, the leg the event is about.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        leg: Option<&'static str>,
     },
     Command {
         at: String,
@@ -139,6 +142,16 @@ pub fn timeline(
     events: Vec<ports::EventRecord>,
     commands: Vec<ports::CommandRecord>,
 ) -> Vec<TimelineEntry> {
+    call_timeline(None, events, commands)
+}
+
+/// The timeline of `call`: on a two-leg call each event names its leg.
+pub fn call_timeline(
+    call: Option<&Call>,
+    events: Vec<ports::EventRecord>,
+    commands: Vec<ports::CommandRecord>,
+) -> Vec<TimelineEntry> {
+    let two_leg = call.filter(|c| c.agent.is_some());
     let mut entries: Vec<(DateTime<Utc>, u8, TimelineEntry)> = Vec::new();
     for c in commands {
         entries.push((
@@ -155,6 +168,10 @@ pub fn timeline(
     }
     for e in events {
         let summary = summarise(&e.event_type, &e.raw);
+        let leg = two_leg.map(|c| match &e.call_control_id {
+            Some(ccid) => c.leg_of(ccid).as_str(),
+            None => domain::Leg::Customer.as_str(),
+        });
         entries.push((
             e.occurred_at,
             1,
@@ -166,6 +183,7 @@ pub fn timeline(
                 attempt: e.attempt,
                 deliveries: e.deliveries,
                 summary,
+                leg,
             },
         ));
     }
@@ -213,7 +231,7 @@ async fn detail(
         notes: call.notes.clone(),
         tags: call.tags.clone(),
         recordings,
-        timeline: timeline(events, commands),
+        timeline: call_timeline(Some(&call), events, commands),
     }))
 }
 

@@ -45,6 +45,9 @@ pub struct DialBody {
     /// Record the call from answer.
     #[serde(default)]
     pub record: bool,
+    /// Browser mode: the page's softphone is registered and may ring.
+    #[serde(default)]
+    pub agent_ready: Option<bool>,
 }
 
 impl From<DialBody> for PlaceCall {
@@ -54,6 +57,7 @@ impl From<DialBody> for PlaceCall {
             from_number: body.from_number,
             contact_id: body.contact_id.map(|c| c.trim().to_string()),
             record: body.record,
+            agent_ready: body.agent_ready,
         }
     }
 }

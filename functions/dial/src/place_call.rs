@@ -4,8 +4,8 @@
 
 use chrono::Duration;
 use domain::policy::DialUsage;
-use domain::settings::Settings;
-use domain::{Call, CallId, PhoneNumber};
+use domain::settings::{AgentMode, Settings};
+use domain::{AgentLeg, Call, CallId, Leg, PhoneNumber};
 use edge::ApiError;
 use edge::auth::CurrentUser;
 use edge::commands::Commander;
@@ -99,6 +99,17 @@ pub struct PlaceCall {
     pub contact_id: Option<String>,
     /// Record from answer (the team's auto-record setting also turns it on).
     pub record: bool,
+    /// Browser mode: the page says its softphone is registered and may ring.
+    pub agent_ready: Option<bool>,
+}
+
+/// How the agent is reached for this dial, resolved before anything is stored or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AgentTarget {
+    /// One leg: the customer only.
+    None,
+    /// The agent's own phone (E.164).
+    Phone(PhoneNumber),
 }
 
 /// Contact ids are ours (UUIDs) or a CRM's; anything longer is not an id.
@@ -125,6 +136,7 @@ impl DialState {
         self.rate_limit(caller).await?;
         let settings = self.policy.settings.load_settings().await?;
         let (to, from) = self.numbers(&request, &settings)?;
+        let agent = self.agent_target(&request, &settings)?;
         let contact_id = request.contact_id.filter(|c| !c.is_empty());
         if contact_id.as_deref().is_some_and(|c| !valid_contact_id(c)) {
             return Err(ApiError::invalid_field(
@@ -152,9 +164,66 @@ impl DialState {
         call.recording_requested = record;
         // Telnyx records from answer on its own; the stop control must be offered once talking.
         call.recording_active = record;
-        self.calls.insert(&call).await?;
-        let command = self.dial_command(&call, &settings, record);
-        self.dial(&call, &command).await
+        match agent {
+            AgentTarget::None => {
+                self.calls.insert(&call).await?;
+                let command = self.dial_command(&call, &settings, record);
+                self.dial(&call, &command).await
+            }
+            AgentTarget::Phone(phone) => {
+                // The agent first; the processor dials the customer when they answer.
+                call.agent = Some(AgentLeg::new(AgentMode::Phone, phone.to_string()));
+                self.calls.insert(&call).await?;
+                let command = self.agent_dial_command(&call, phone.to_string());
+                self.dial(&call, &command).await
+            }
+        }
+    }
+
+    /// The agent leg the team's settings ask for. Refused before anything is stored or sent.
+    fn agent_target(
+        &self,
+        request: &PlaceCall,
+        settings: &Settings,
+    ) -> Result<AgentTarget, ApiError> {
+        match settings.agent_mode {
+            AgentMode::None => Ok(AgentTarget::None),
+            AgentMode::Phone => match &settings.agent_phone {
+                Some(phone) => Ok(AgentTarget::Phone(phone.clone())),
+                None => Err(ApiError::invalid_field(
+                    "agent_phone_required",
+                    "agent_phone",
+                    "agent mode is \"phone\" but no agent phone is set (set it in your settings)",
+                )),
+            },
+            AgentMode::Browser => {
+                let _ = request.agent_ready;
+                Err(ApiError::Conflict {
+                    code: "agent_not_registered",
+                    detail: "your softphone is not registered: open the softphone and allow the \
+                             microphone, then call again"
+                        .into(),
+                })
+            }
+        }
+    }
+
+    /// The agent's leg: no recording (the customer's leg records both sides), no link.
+    fn agent_dial_command(&self, call: &Call, to: String) -> DialCommand {
+        DialCommand {
+            to,
+            from: call.from.clone(),
+            call_id: call.id,
+            command_id: format!("{}:agent", call.id),
+            timeout_secs: self.ring_timeout_secs,
+            time_limit_secs: self.call_time_limit_secs,
+            record: false,
+            record_format: Default::default(),
+            record_channels: Default::default(),
+            leg: Leg::Agent,
+            link_to: None,
+            bridge_on_answer: false,
+        }
     }
 
     /// The two numbers of the call, both reported when both are wrong.
@@ -244,7 +313,7 @@ impl DialState {
 
     fn dial_command(&self, call: &Call, settings: &Settings, record: bool) -> DialCommand {
         DialCommand {
-            to: call.to.clone(),
+            to: call.to.to_string(),
             from: call.from.clone(),
             call_id: call.id,
             // Our call id: a retried dial for this call is ignored by Telnyx, never a second call.
@@ -254,6 +323,9 @@ impl DialState {
             record,
             record_format: settings.recording.format,
             record_channels: settings.recording.channels,
+            leg: Leg::Customer,
+            link_to: None,
+            bridge_on_answer: false,
         }
     }
 
@@ -267,7 +339,10 @@ impl DialState {
                 call_id: call.id,
                 command_id: command.command_id.clone(),
                 command: "dial".into(),
-                detail: Some(format!("{} → {}", call.from, call.to)),
+                detail: Some(match command.leg {
+                    Leg::Customer => format!("{} → {}", call.from, call.to),
+                    Leg::Agent => format!("{} → {} (agent)", call.from, command.to),
+                }),
                 at: now,
                 result: match &outcome {
                     Ok(_) => CommandResult::Ok,
@@ -275,19 +350,36 @@ impl DialState {
                 },
             })
             .await;
+        let which = command.leg;
         let updated = match &outcome {
             Ok(leg) => {
                 let leg = leg.clone();
                 self.calls
-                    .update(call.id, &move |c: &mut Call| c.telnyx = Some(leg.clone()))
+                    .update(call.id, &move |c: &mut Call| match which {
+                        Leg::Customer => c.telnyx = Some(leg.clone()),
+                        Leg::Agent => {
+                            if let Some(a) = &mut c.agent {
+                                a.telnyx = Some(leg.clone());
+                            }
+                        }
+                    })
                     .await?
             }
             Err(e) => {
                 let (code, message) = (e.recorded_code(), e.message());
-                tracing::warn!(call_id = %call.id, %code, "dial refused");
+                tracing::warn!(call_id = %call.id, %code, leg = which.as_str(), "dial refused");
                 self.calls
-                    .update(call.id, &move |c: &mut Call| {
-                        c.fail_dial(code.clone(), message.clone(), now)
+                    .update(call.id, &move |c: &mut Call| match which {
+                        Leg::Customer => c.fail_dial(code.clone(), message.clone(), now),
+                        Leg::Agent => {
+                            if let Some(a) = &mut c.agent {
+                                a.dial_failure.get_or_insert(domain::DialFailure {
+                                    code: code.clone(),
+                                    message: message.clone(),
+                                    at: now,
+                                });
+                            }
+                        }
                     })
                     .await?
             }

@@ -70,8 +70,11 @@ impl HangupState {
             .get(id)
             .await?
             .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-        if call.is_ended() {
+        if call.is_ended() && call.agent.as_ref().is_none_or(|a| a.is_ended()) {
             return Ok(CallAt::named(self.contacts.as_ref(), call, self.clock.now()).await);
+        }
+        if call.agent.is_some() {
+            return self.hang_up_both(call).await;
         }
         let Some(leg) = &call.telnyx else {
             return Err(ApiError::CallNotReady);
@@ -99,6 +102,53 @@ impl HangupState {
             .await?
             .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
         Ok(CallAt::named(self.contacts.as_ref(), updated, now).await)
+    }
+}
+
+impl HangupState {
+    /// A two-leg call: the hangup is recorded first, so the processor never dials the customer
+    /// after it, then every leg still up is hung up (one that ended meanwhile answers 90018,
+    /// which is harmless).
+    async fn hang_up_both(&self, call: Call) -> Result<CallAt, ApiError> {
+        let id = call.id;
+        let agent = call.agent.as_ref().filter(|a| !a.is_ended());
+        let legs: Vec<(&str, String)> = [
+            call.telnyx
+                .as_ref()
+                .filter(|_| call.hangup.is_none())
+                .map(|t| ("customer", t.call_control_id.clone())),
+            agent
+                .and_then(|a| a.telnyx.as_ref())
+                .map(|t| ("agent", t.call_control_id.clone())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if legs.is_empty() && !call.is_ended() {
+            return Err(ApiError::CallNotReady);
+        }
+        let now = self.clock.now();
+        self.calls
+            .update(id, &move |c: &mut Call| {
+                c.hangup_requested_at.get_or_insert(now);
+            })
+            .await?;
+        for (leg, ccid) in legs {
+            let command_id = match leg {
+                "customer" => format!("{id}:hangup"),
+                _ => format!("{id}:hangup-{leg}"),
+            };
+            let detail = Some(format!("{leg} leg"));
+            self.commander
+                .send(id, &ccid, CallAction::Hangup, command_id, detail)
+                .await?;
+        }
+        let updated = self
+            .calls
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
+        Ok(CallAt::named(self.contacts.as_ref(), updated, self.clock.now()).await)
     }
 }
 

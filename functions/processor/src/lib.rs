@@ -5,10 +5,14 @@
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Duration, Utc};
-use domain::{Call, CallId};
+use domain::{Call, CallId, Leg, NextAction};
+use edge::commands::Commander;
 use ports::MessageHandler;
-use ports::{CallStore, EventLog, EventRecord, QueuedEvent, Recorded, SharedClock, StoreError};
-use std::sync::Arc;
+use ports::{
+    CallAction, CallControl, CallStore, CommandRecord, CommandResult, DialCommand, EventLog,
+    EventRecord, QueuedEvent, Recorded, SettingsStore, SharedClock, StoreError,
+};
+use std::sync::{Arc, Mutex};
 use telnyx::{ParsedEvent, parse_event};
 use tracing::Instrument;
 
@@ -21,6 +25,21 @@ pub struct Processor {
     pub calls: Arc<dyn CallStore>,
     pub events: Arc<dyn EventLog>,
     pub clock: SharedClock,
+    /// Carries out what two-leg calls need after an event (dial the customer when the agent
+    /// answers, hang up one leg when the other ends). `None`: events are only applied.
+    pub legs: Option<LegDriver>,
+}
+
+/// What the processor needs to act on a two-leg call's events.
+#[derive(Clone)]
+pub struct LegDriver {
+    pub telnyx: Arc<dyn CallControl>,
+    /// Sends hangups (90018 is harmless) and keeps every command in the timeline.
+    pub commander: Commander,
+    /// The recording format of the customer's leg.
+    pub settings: Arc<dyn SettingsStore>,
+    pub ring_timeout_secs: u32,
+    pub call_time_limit_secs: u32,
 }
 
 /// A queued event as read: Telnyx's envelope, when we received it, and its raw text (kept in
@@ -63,10 +82,23 @@ impl Processor {
     /// Built here, once, for the Lambda `main`, the local stack and the tests.
     pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let store = wiring.store().await?;
+        let telnyx = wiring.call_control().await?;
+        let legs = LegDriver {
+            telnyx: telnyx.clone(),
+            commander: Commander {
+                telnyx,
+                log: store.clone(),
+                clock: wiring.clock.clone(),
+            },
+            settings: wiring.data_store().await?,
+            ring_timeout_secs: wiring.config.ring_timeout_secs,
+            call_time_limit_secs: wiring.config.call_time_limit_secs,
+        };
         Ok(Self {
             calls: store.clone(),
             events: store,
             clock: wiring.clock.clone(),
+            legs: Some(legs),
         })
     }
 
@@ -118,13 +150,34 @@ impl Processor {
             tracing::info!(event_type = %parsed.event_type, "event kept, no call to apply it to");
             return Ok(Processed::Unmatched);
         };
+        // The actions decided by the update that was kept (it may run more than once).
+        let planned = Mutex::new(Vec::new());
+        let now = self.clock.now();
+        let driving = self.legs.is_some();
+        let (said_leg, ccid) = (parsed.leg, parsed.call_control_id.clone());
         let applied = self
             .calls
-            .update(id, &|call: &mut Call| call.apply(&event))
+            .update(id, &|call: &mut Call| {
+                let leg = match (said_leg, &ccid) {
+                    (Leg::Customer, Some(ccid)) => call.leg_of(ccid),
+                    (leg, _) => leg,
+                };
+                let actions = if driving {
+                    call.step(leg, &event, now)
+                } else {
+                    call.apply_leg(leg, &event);
+                    Vec::new()
+                };
+                *planned.lock().unwrap_or_else(|p| p.into_inner()) = actions;
+            })
             .await?;
-        if applied.is_none() {
+        let Some(call) = applied else {
             tracing::info!(call_id = %id, event_type = %parsed.event_type, "event for an unknown call kept");
             return Ok(Processed::Unmatched);
+        };
+        let actions = planned.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(legs) = &self.legs {
+            legs.carry_out(self, call, actions).await?;
         }
         Ok(match recorded {
             Recorded::New => Processed::Applied,
@@ -184,6 +237,135 @@ impl Processor {
             }
         }
         response
+    }
+}
+
+impl LegDriver {
+    /// Carries out claimed actions, and whatever their results call for in turn (the agent may
+    /// have hung up while the customer's dial was in flight).
+    async fn carry_out(
+        &self,
+        processor: &Processor,
+        mut call: Call,
+        mut pending: Vec<NextAction>,
+    ) -> Result<(), ProcessError> {
+        while let Some(action) = pending.pop() {
+            let now = processor.clock.now();
+            let change: Box<dyn Fn(&mut Call) + Send + Sync> = match action {
+                NextAction::DialCustomer => self.dial_customer(&call).await?,
+                NextAction::HangUp(leg) => match self.hang_up(&call, leg).await {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        // Give the claim back: the event's redelivery sends the hangup again.
+                        processor
+                            .calls
+                            .update(call.id, &move |c: &mut Call| c.unclaim_hangup(leg))
+                            .await?;
+                        return Err(e);
+                    }
+                },
+            };
+            let next = Mutex::new(Vec::new());
+            let updated = processor
+                .calls
+                .update(call.id, &|c: &mut Call| {
+                    change(c);
+                    let actions = c.next_actions();
+                    c.claim(&actions, now);
+                    *next.lock().unwrap_or_else(|p| p.into_inner()) = actions;
+                })
+                .await?;
+            let Some(updated) = updated else {
+                return Ok(());
+            };
+            call = updated;
+            pending.extend(next.into_inner().unwrap_or_else(|p| p.into_inner()));
+        }
+        Ok(())
+    }
+
+    /// Dials the customer linked to the agent's leg, bridged on answer, and answers the change
+    /// that stores Telnyx's answer on the call (the leg, or the refusal as the call's failure).
+    async fn dial_customer(
+        &self,
+        call: &Call,
+    ) -> Result<Box<dyn Fn(&mut Call) + Send + Sync>, ProcessError> {
+        let settings = self.settings.load_settings().await?;
+        let agent = call
+            .agent
+            .as_ref()
+            .and_then(|a| a.telnyx.as_ref())
+            .map(|t| t.call_control_id.clone());
+        let command = DialCommand {
+            to: call.to.to_string(),
+            from: call.from.clone(),
+            call_id: call.id,
+            // The one-leg dial's id: Telnyx ignores a repeat, so the customer is dialled once.
+            command_id: call.id.to_string(),
+            timeout_secs: self.ring_timeout_secs,
+            time_limit_secs: self.call_time_limit_secs,
+            record: call.recording_requested,
+            record_format: settings.recording.format,
+            // Customer and agent on their own channels.
+            record_channels: domain::settings::RecordingChannels::Dual,
+            leg: Leg::Customer,
+            link_to: agent,
+            bridge_on_answer: true,
+        };
+        let outcome = self.telnyx.dial(&command).await;
+        let now = self.commander.clock.now();
+        self.commander
+            .note(CommandRecord {
+                call_id: call.id,
+                command_id: command.command_id.clone(),
+                command: "dial".into(),
+                detail: Some(format!(
+                    "{} → {} (customer, after the agent answered)",
+                    call.from, call.to
+                )),
+                at: now,
+                result: match &outcome {
+                    Ok(_) => CommandResult::Ok,
+                    Err(e) => CommandResult::failed(e),
+                },
+            })
+            .await;
+        Ok(match outcome {
+            Ok(leg) => {
+                tracing::info!(call_id = %call.id, "dialing the customer");
+                Box::new(move |c: &mut Call| c.telnyx = Some(leg.clone()))
+            }
+            Err(e) => {
+                let (code, message) = (e.recorded_code(), e.message());
+                tracing::warn!(call_id = %call.id, %code, "customer dial refused");
+                Box::new(move |c: &mut Call| c.fail_dial(code.clone(), message.clone(), now))
+            }
+        })
+    }
+
+    async fn hang_up(&self, call: &Call, leg: Leg) -> Result<(), ProcessError> {
+        let ccid = match leg {
+            Leg::Customer => call.telnyx.as_ref(),
+            Leg::Agent => call.agent.as_ref().and_then(|a| a.telnyx.as_ref()),
+        };
+        let Some(ccid) = ccid.map(|t| t.call_control_id.clone()) else {
+            return Ok(());
+        };
+        let other = match leg {
+            Leg::Agent => "the customer's leg ended",
+            Leg::Customer => "the agent's leg ended",
+        };
+        self.commander
+            .send(
+                call.id,
+                &ccid,
+                CallAction::Hangup,
+                format!("{}:hangup-{}", call.id, leg.as_str()),
+                Some(format!("{} leg: {other}", leg.as_str())),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| ProcessError::Retry(format!("hanging up the {} leg: {e}", leg.as_str())))
     }
 }
 

@@ -22,6 +22,7 @@ fn event(id: &str, call: Option<CallId>, at: i64, kind: CallEventKind) -> Incomi
             attempt: 1,
             call_control_id: None,
             call_id: call,
+            leg: Default::default(),
             event: Some(CallEvent {
                 event_id: id.into(),
                 occurred_at: t(at),

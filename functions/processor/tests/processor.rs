@@ -40,6 +40,7 @@ async fn setup() -> (Processor, store_sqlite::SqliteStore, Call) {
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         clock: FixedClock::at(t(120)),
+        legs: None,
     };
     (processor, store, call)
 }

@@ -162,6 +162,7 @@ async fn undisturbed(call: &Call) -> Call {
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         clock: FixedClock::at(t(120)),
+        legs: None,
     };
     for e in events(call.id) {
         processor.process(&e).await.unwrap();
@@ -195,6 +196,7 @@ async fn queued_events_come_back_until_the_store_returns_then_the_call_is_right(
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         clock: FixedClock::at(t(120)),
+        legs: None,
     };
     let queue = InProcessQueue::start(
         Arc::new(processor),
@@ -273,6 +275,7 @@ async fn an_sqs_batch_fails_whole_during_an_outage_and_lands_on_redelivery() {
         calls: Arc::new(store.clone()),
         events: Arc::new(store.clone()),
         clock: FixedClock::at(t(120)),
+        legs: None,
     };
     let sent = events(call.id);
     let all: Vec<String> = (0..sent.len()).map(|i| format!("msg-{i}")).collect();

@@ -55,11 +55,40 @@ pub struct CallView {
     pub hangup_requested_at: Option<DateTime<Utc>>,
     pub failure: Option<FailureView>,
     pub controls: CallControls,
+    /// `none` (the customer only), `browser` or `phone`.
+    pub agent_mode: domain::settings::AgentMode,
+    /// Progress over both legs: `calling_agent` … `connected`, `ended`.
+    pub phase: &'static str,
+    pub agent_leg: Option<AgentLegView>,
+}
+
+/// The agent's leg of a two-leg call.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentLegView {
+    pub call_control_id: Option<String>,
+    pub status: &'static str,
+    #[serde(serialize_with = "rfc3339")]
+    pub answered_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub ended_at: Option<DateTime<Utc>>,
+    pub hangup_cause: Option<String>,
 }
 
 impl CallView {
     pub fn new(call: &Call, contact: Option<ContactRef>, now: DateTime<Utc>) -> Self {
-        let hangup = call.hangup.as_ref();
+        // When the agent's leg is why the call ended, its hangup is the call's.
+        let agent_hangup = call
+            .agent
+            .as_ref()
+            .filter(|_| call.ended_at_agent())
+            .and_then(|a| a.hangup.as_ref());
+        let hangup = call.hangup.as_ref().or(agent_hangup);
+        let failure = call.dial_failure.as_ref().or_else(|| {
+            call.agent
+                .as_ref()
+                .filter(|_| call.ended_at_agent())
+                .and_then(|a| a.dial_failure.as_ref())
+        });
         Self {
             call_id: call.id.to_string(),
             status: call.status().as_str(),
@@ -83,11 +112,20 @@ impl CallView {
             hangup_source: hangup.and_then(|h| h.source.clone()),
             sip_hangup_cause: hangup.and_then(|h| h.sip_code.clone()),
             hangup_requested_at: call.hangup_requested_at,
-            failure: call.dial_failure.as_ref().map(|f| FailureView {
+            failure: failure.map(|f| FailureView {
                 code: f.code.clone(),
                 message: f.message.clone(),
             }),
             controls: call.controls(),
+            agent_mode: call.agent_mode(),
+            phase: call.phase().as_str(),
+            agent_leg: call.agent.as_ref().map(|a| AgentLegView {
+                call_control_id: a.telnyx.as_ref().map(|t| t.call_control_id.clone()),
+                status: a.status().as_str(),
+                answered_at: a.answered_at(),
+                ended_at: a.ended_at(),
+                hangup_cause: a.hangup.as_ref().map(|h| h.cause.clone()),
+            }),
         }
     }
 }

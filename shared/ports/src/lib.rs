@@ -108,7 +108,8 @@ pub trait EventQueue: Send + Sync {
 /// What we ask Telnyx to dial. Connection, webhook URL and credentials are the adapter's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DialCommand {
-    pub to: PhoneNumber,
+    /// E.164, or a SIP URI (`sip:<user>@sip.telnyx.com`: an agent's browser).
+    pub to: String,
     pub from: PhoneNumber,
     pub call_id: CallId,
     /// De-duplication key: Telnyx ignores a repeated dial with the same id.
@@ -120,6 +121,12 @@ pub struct DialCommand {
     /// Used when `record` is set (the team's recording preferences).
     pub record_format: domain::settings::RecordingFormat,
     pub record_channels: domain::settings::RecordingChannels,
+    /// Which leg of the call this dial places (carried in `client_state`).
+    pub leg: domain::Leg,
+    /// Telnyx `link_to`: the leg this one belongs with (the agent's, for the customer's).
+    pub link_to: Option<String>,
+    /// Telnyx `bridge_on_answer`: bridge to `link_to` when this leg answers.
+    pub bridge_on_answer: bool,
 }
 
 /// A command on a live leg. Each carries its own `command_id` at the call site.

@@ -205,9 +205,9 @@ impl CallControl for TelnyxHttp {
     async fn dial(&self, command: &DialCommand) -> Result<TelnyxLeg, TelnyxError> {
         let mut body = json!({
             "connection_id": self.connection_id,
-            "to": command.to.as_str(),
+            "to": command.to,
             "from": command.from.as_str(),
-            "client_state": client_state::encode(command.call_id),
+            "client_state": client_state::encode_leg(command.call_id, command.leg),
             "command_id": command.command_id,
             "timeout_secs": command.timeout_secs,
             "time_limit_secs": command.time_limit_secs,
@@ -216,6 +216,10 @@ impl CallControl for TelnyxHttp {
             body["record"] = json!("record-from-answer");
             body["record_format"] = json!(command.record_format.as_str());
             body["record_channels"] = json!(command.record_channels.as_str());
+        }
+        if let Some(link) = &command.link_to {
+            body["link_to"] = json!(link);
+            body["bridge_on_answer"] = json!(command.bridge_on_answer);
         }
         if let Some(url) = &self.webhook_url {
             body["webhook_url"] = json!(url);

@@ -127,6 +127,8 @@ pub struct ParsedEvent {
     pub call_control_id: Option<String>,
     /// Our call id from `client_state`, when the event is for one of our calls.
     pub call_id: Option<CallId>,
+    /// Which leg of the call, from `client_state` (the customer's when it does not say).
+    pub leg: domain::Leg,
     /// `None` for events that are not about a call leg (number orders, …).
     pub event: Option<CallEvent>,
 }
@@ -176,7 +178,8 @@ pub fn parse_event(body: &str) -> Result<ParsedEvent, EventParseError> {
     }
     let p = &data.payload;
     let call_control_id = text(p, "call_control_id");
-    let call_id = text(p, "client_state").and_then(|s| client_state::decode(&s));
+    let state = text(p, "client_state").and_then(|s| client_state::decode_leg(&s));
+    let (call_id, leg) = (state.map(|s| s.0), state.map(|s| s.1).unwrap_or_default());
     let kind = match data.event_type.as_str() {
         "call.initiated" => Some(CallEventKind::Initiated),
         "call.answered" => Some(CallEventKind::Answered),
@@ -233,6 +236,7 @@ pub fn parse_event(body: &str) -> Result<ParsedEvent, EventParseError> {
         attempt: envelope.meta.and_then(|m| m.attempt).unwrap_or(1),
         call_control_id,
         call_id,
+        leg,
     })
 }
 
