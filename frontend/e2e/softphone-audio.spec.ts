@@ -268,6 +268,44 @@ test("browser mode: the page hears the customer and is heard; mute, hold and han
 test.describe("as the agent", () => {
   test.use(asAgent);
 
+  test("the team's default phone mode: the agent's phone rings first, then the customer", async ({
+    page,
+    request,
+  }) => {
+    logPage(page);
+    const admin = { ...bearer("admin"), "Content-Type": "application/json" };
+    const put = (data: Record<string, unknown>) =>
+      request.put("/api/settings", { headers: admin, data });
+    // The agent's own choice must not override the team's default here: back to "none of my
+    // own" (a stack without per-user modes has nothing to reset).
+    const own = await request.patch("/api/auth/me", {
+      headers: agentHeaders(),
+      data: { agent_mode: null, agent_phone: null },
+    });
+    expect([200, 404, 405]).toContain(own.status());
+    expect((await put({ agent_mode: "phone", agent_phone: "+13125550100" })).status()).toBe(200);
+    try {
+      await openDialer(page);
+      const id = await dial(page, "+1 212 555 0100");
+      await expect(callStatus(page)).toHaveText(/Calling your phone|Ringing|Connected/);
+      await expect(page.getByTestId("use-handset")).toBeVisible();
+      await expect(callStatus(page)).toHaveText("Connected", { timeout: 40_000 });
+      await expect(page.getByTestId("call-phase")).toContainText("Connected");
+      const view = await callView(request, id);
+      expect(view).toMatchObject({ agent_mode: "phone", phase: "connected" });
+      const agentLeg = view.agent_leg!.call_control_id;
+      expect((await emuCall(request, agentLeg)).to).toBe("+13125550100");
+      const customer = await customerLeg(request, "+12125550100", agentLeg);
+      await snap(page, "softphone-phone-in-call");
+      await page.getByRole("button", { name: "End call" }).click();
+      await expect(callStatus(page)).toHaveText("Ended", { timeout: 15_000 });
+      await expect.poll(async () => (await emuCall(request, agentLeg)).state).toBe("ended");
+      await expect.poll(async () => (await emuCall(request, customer)).state).toBe("ended");
+    } finally {
+      await put({ agent_mode: "none" });
+    }
+  });
+
   test("the customer hanging up ends the page's call by itself", async ({ page, request }) => {
     logPage(page);
     await setMode(request, { agent_mode: "browser" });
