@@ -83,6 +83,8 @@ export interface TimelineEvent {
   attempt?: number | null;
   deliveries?: number | null;
   summary?: string | null;
+  /** Two-leg calls: whose leg the event is about. */
+  leg?: "agent" | "customer" | null;
 }
 
 export interface TimelineCommand {

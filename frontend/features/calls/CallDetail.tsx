@@ -379,6 +379,11 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
                 </span>
                 <span className="text-xs text-slate-500">
                   {e.kind === "command" ? "Command" : "Event"}
+                  {e.kind === "event" && e.leg
+                    ? e.leg === "agent"
+                      ? " · your leg"
+                      : " · customer's leg"
+                    : ""}
                   {failed ? " · failed" : ""}
                 </span>
               </p>
