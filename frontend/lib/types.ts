@@ -46,9 +46,11 @@ export interface CallView {
   direction?: "outbound" | "inbound";
   notes?: string | null;
   tags?: string[];
-  /** Two-leg calls (issue 16): whose audio leg rings first, and where the call is. */
+  /** How the agent takes part (a two-leg call rings the agent first). */
   agent_mode?: AgentMode;
+  /** Progress over both legs; a one-leg call goes dialing_customer → ringing → connected → ended. */
   phase?: CallPhase;
+  /** The agent's leg of a two-leg call; null for a one-leg call. */
   agent_leg?: AgentLeg | null;
 }
 
