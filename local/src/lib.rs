@@ -386,11 +386,13 @@ async fn forwarded_for_peer(
 /// The static site's security headers, as CloudFront's response-headers policy sets them in AWS
 /// (template.yaml, `SiteSecurityHeaders`): the app's own scripts and styles (Next.js inlines its
 /// bootstrap), the API on the same origin, recordings from the emulator's or Telnyx's links.
+/// The softphone's Verto socket goes to the emulator's own port on loopback (in AWS: Telnyx's
+/// `wss://*.telnyx.com`), so loopback WebSockets on any port are allowed here.
 const SITE_HEADERS: &[(&str, &str)] = &[
     (
         "content-security-policy",
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self' blob: http: https:; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:*; media-src 'self' blob: http: https:; \
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     ),
     ("x-content-type-options", "nosniff"),
