@@ -86,8 +86,8 @@ pub enum Outcome {
     /// We hung up before anyone answered.
     Canceled,
     Failed,
-    /// Two-leg calls: the agent did not pick up (no answer, busy, declined); the customer was
-    /// never dialled.
+    /// Two-leg calls: the agent did not pick up (no answer, busy, declined, or their phone's
+    /// voicemail answered); the customer was never dialled.
     AgentNoAnswer,
     /// Two-leg calls: the agent's leg could not be placed or failed; the customer was never
     /// dialled.
@@ -470,6 +470,8 @@ impl Call {
             return self.agent.as_ref().map(|a| match &a.hangup {
                 _ if a.dial_failure.is_some() => Outcome::AgentFailed,
                 None => Outcome::AgentFailed,
+                // The agent's phone went to voicemail: the agent did not pick up.
+                Some(_) if a.went_to_voicemail() => Outcome::AgentNoAnswer,
                 // The agent picked up and hung up before the customer was dialled.
                 Some(_) if a.answered.is_some() => Outcome::Canceled,
                 Some(h) => match h.cause.as_str() {

@@ -260,6 +260,10 @@ async fn browser_mode_rings_the_page_then_the_customer_and_either_hangup_ends_bo
             .to_string();
         let sent = dials(&stack);
         assert_eq!(sent.len(), before + 1, "only the page so far");
+        assert!(
+            sent[before].get("answering_machine_detection").is_none(),
+            "no machine detection on the browser's SIP leg"
+        );
         assert_eq!(
             sent[before]["to"],
             format!(

@@ -334,3 +334,47 @@ fn ccid_of_customer(t: &TwoLeg) -> String {
         .expect("the customer's leg")
         .call_control_id
 }
+
+#[tokio::test]
+async fn an_agent_phone_answered_by_voicemail_never_dials_the_customer() {
+    // 0106: the agent's phone answers, and machine detection says `machine`.
+    let t = phone_mode("+13125550106").await;
+    let view = t.dial("+1 212 555 0108").await;
+    let id = view["call_id"].as_str().unwrap().to_string();
+    let dials = t.dials();
+    assert_eq!(dials[0]["answering_machine_detection"], "detect");
+    let view = t
+        .wait_view(&id, "ended at the agent", |v| v["status"] == "ended")
+        .await;
+    assert_eq!(view["outcome"], "agent_no_answer", "{view}");
+    assert_eq!(view["failure"]["code"], "agent_voicemail", "{view}");
+    assert_eq!(view["agent_leg"]["status"], "ended");
+    assert!(view["agent_leg"]["answered_at"].is_string());
+    t.no_leg_left_up().await;
+    assert_eq!(t.dials().len(), 1, "only the agent was dialled");
+    let calls = t.stack.emulator.calls();
+    assert!(
+        calls.iter().all(|c| c.to != "+12125550108"),
+        "no customer leg: {:?}",
+        calls.iter().map(|c| &c.to).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn an_agent_phone_answered_by_a_person_is_bridged_after_detection() {
+    let t = phone_mode(AGENT_PHONE).await;
+    let view = t.dial("+1 212 555 0108").await;
+    let id = view["call_id"].as_str().unwrap().to_string();
+    let view = t.connected(&id).await;
+    assert!(view["failure"].is_null());
+    let dials = t.dials();
+    assert_eq!(dials.len(), 2, "the agent, then the customer: {dials:?}");
+    assert_eq!(dials[0]["answering_machine_detection"], "detect");
+    assert!(
+        dials[1].get("answering_machine_detection").is_none(),
+        "the customer's leg is not screened"
+    );
+    t.hang_up(&id).await;
+    t.wait_view(&id, "ended", |v| v["status"] == "ended").await;
+    t.no_leg_left_up().await;
+}

@@ -280,6 +280,7 @@ pub async fn place_call(
             leg: domain::Leg::Customer,
             link_to: None,
             bridge_on_answer: false,
+            detect_machine: false,
         })
         .await
         .expect("the emulator accepts the dial");

@@ -43,6 +43,10 @@ pub struct AgentLeg {
     pub dial_failure: Option<DialFailure>,
     pub initiated: Option<Stamped<()>>,
     pub answered: Option<Stamped<()>>,
+    /// Telnyx's answering machine detection result (`human`, `machine`, `not_sure`, ...):
+    /// phone-mode agent legs ask for it, so a voicemail never gets the customer dialled.
+    #[serde(default)]
+    pub machine_detection: Option<Stamped<String>>,
     pub hangup: Option<Hangup>,
 }
 
@@ -55,8 +59,31 @@ impl AgentLeg {
             dial_failure: None,
             initiated: None,
             answered: None,
+            machine_detection: None,
             hangup: None,
         }
+    }
+
+    /// Whether this leg is dialled with answering machine detection: only a phone can reach
+    /// a voicemail; a browser's SIP leg is the agent themself.
+    pub fn detects_machine(&self) -> bool {
+        self.mode == AgentMode::Phone
+    }
+
+    /// Detection said a machine answered: the agent's phone went to voicemail.
+    pub fn went_to_voicemail(&self) -> bool {
+        self.machine_detection
+            .as_ref()
+            .is_some_and(|d| d.value == "machine")
+    }
+
+    /// Whether the agent is known to be there to talk: answered, and for a detected leg, the
+    /// detection ended with anything but `machine` (Telnyx always ends it with a result, and
+    /// `not_sure` is given the benefit of the doubt rather than dropping the call).
+    pub fn ready_to_talk(&self) -> bool {
+        self.answered.is_some()
+            && (!self.detects_machine()
+                || (self.machine_detection.is_some() && !self.went_to_voicemail()))
     }
 
     pub fn is_ended(&self) -> bool {
@@ -114,7 +141,12 @@ impl AgentLeg {
                 },
                 |h| (h.occurred_at, &h.event_id),
             ),
-            // The agent's keys, machine detection, cost: the customer's leg is the call's record.
+            CallEventKind::MachineDetectionEnded { result } => keep_earliest(
+                &mut self.machine_detection,
+                stamped(event, result.clone()),
+                stamp_key,
+            ),
+            // The agent's keys, cost: the customer's leg is the call's record.
             _ => {}
         }
     }
@@ -266,7 +298,7 @@ impl Call {
             return Vec::new();
         };
         let mut actions = Vec::new();
-        if agent.answered.is_some()
+        if agent.ready_to_talk()
             && !agent.is_ended()
             && !self.customer_dialled()
             && self.hangup_requested_at.is_none()
@@ -280,7 +312,9 @@ impl Call {
         {
             actions.push(NextAction::HangUp(Leg::Customer));
         }
-        if self.customer_ended()
+        // A voicemail answered the agent's phone: end it, and the call ends at the agent.
+        let voicemail = agent.went_to_voicemail() && !self.customer_dialled();
+        if (self.customer_ended() || voicemail)
             && agent.telnyx.is_some()
             && !agent.is_ended()
             && !self.legs.agent_hangup_sent

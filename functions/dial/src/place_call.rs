@@ -272,6 +272,7 @@ impl DialState {
             leg: Leg::Agent,
             link_to: None,
             bridge_on_answer: false,
+            detect_machine: call.agent.as_ref().is_some_and(AgentLeg::detects_machine),
         }
     }
 
@@ -375,6 +376,7 @@ impl DialState {
             leg: Leg::Customer,
             link_to: None,
             bridge_on_answer: false,
+            detect_machine: false,
         }
     }
 

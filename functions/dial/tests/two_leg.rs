@@ -64,6 +64,10 @@ async fn phone_mode_dials_the_agents_phone_first() {
     assert_eq!(sent.len(), 1, "only the agent: {sent:?}");
     assert_eq!(sent[0]["to"], "+13125550108");
     assert_eq!(sent[0]["from"], "+13125550201");
+    assert_eq!(
+        sent[0]["answering_machine_detection"], "detect",
+        "a phone can be answered by its voicemail"
+    );
     let id: CallId = answer.body["call_id"].as_str().unwrap().parse().unwrap();
     assert_eq!(sent[0]["command_id"], format!("{id}:agent"));
     assert!(

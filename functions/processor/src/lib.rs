@@ -311,6 +311,7 @@ impl LegDriver {
             leg: Leg::Customer,
             link_to: agent,
             bridge_on_answer: true,
+            detect_machine: false,
         };
         let outcome = self.telnyx.dial(&command).await;
         let now = self.commander.clock.now();

@@ -51,6 +51,7 @@ async fn fixture(record: bool) -> Fixture {
             leg: Leg::Agent,
             link_to: None,
             bridge_on_answer: false,
+            detect_machine: false,
         })
         .await
         .expect("the emulator dials the agent");
@@ -119,6 +120,21 @@ impl Fixture {
             .count()
     }
 
+    /// The agent's phone answers and Telnyx's machine detection ends with `result`.
+    async fn answered_by(&self, result: &str) {
+        self.processor
+            .apply_event(self.event("a-answered", Leg::Agent, CallEventKind::Answered))
+            .await
+            .unwrap();
+        let detection = CallEventKind::MachineDetectionEnded {
+            result: result.into(),
+        };
+        self.processor
+            .apply_event(self.event("a-amd", Leg::Agent, detection))
+            .await
+            .unwrap();
+    }
+
     async fn stored(&self) -> Call {
         self.store.get(self.call.id).await.unwrap().unwrap()
     }
@@ -138,10 +154,7 @@ fn hangup() -> CallEventKind {
 async fn the_agents_answer_dials_the_customer_once_linked_bridged_and_recorded_dual() {
     let f = fixture(true).await;
     for _ in 0..3 {
-        f.processor
-            .apply_event(f.event("a-answered", Leg::Agent, CallEventKind::Answered))
-            .await
-            .unwrap();
+        f.answered_by("human").await;
     }
     let dials = f.customer_dials();
     assert_eq!(
@@ -164,12 +177,33 @@ async fn the_agents_answer_dials_the_customer_once_linked_bridged_and_recorded_d
 }
 
 #[tokio::test]
-async fn one_legs_end_hangs_up_the_other_once() {
+async fn an_answer_alone_waits_for_detection_and_a_voicemail_is_hung_up_undialled() {
     let f = fixture(false).await;
     f.processor
         .apply_event(f.event("a-answered", Leg::Agent, CallEventKind::Answered))
         .await
         .unwrap();
+    assert!(f.customer_dials().is_empty(), "no dial before detection");
+    for _ in 0..2 {
+        f.answered_by("machine").await;
+    }
+    assert!(
+        f.customer_dials().is_empty(),
+        "a voicemail is never bridged"
+    );
+    assert_eq!(
+        f.hangups_of(&f.agent_ccid()),
+        1,
+        "the agent's leg is hung up once"
+    );
+    let stored = f.stored().await;
+    assert!(!stored.customer_dialled());
+}
+
+#[tokio::test]
+async fn one_legs_end_hangs_up_the_other_once() {
+    let f = fixture(false).await;
+    f.answered_by("human").await;
     let customer = f.stored().await.telnyx.unwrap().call_control_id;
     for _ in 0..2 {
         f.processor
@@ -188,10 +222,7 @@ async fn one_legs_end_hangs_up_the_other_once() {
 #[tokio::test]
 async fn a_failed_hangup_is_retried_on_redelivery() {
     let f = fixture(false).await;
-    f.processor
-        .apply_event(f.event("a-answered", Leg::Agent, CallEventKind::Answered))
-        .await
-        .unwrap();
+    f.answered_by("human").await;
     f.emulator
         .set_faults(emulator::FaultPlan::parse("503,next=20").unwrap());
     let failed = f
@@ -224,9 +255,6 @@ async fn no_customer_is_dialled_once_a_hangup_was_asked_for() {
         })
         .await
         .unwrap();
-    f.processor
-        .apply_event(f.event("a-answered", Leg::Agent, CallEventKind::Answered))
-        .await
-        .unwrap();
+    f.answered_by("human").await;
     assert!(f.customer_dials().is_empty());
 }

@@ -83,12 +83,31 @@ impl CallView {
             .filter(|_| call.ended_at_agent())
             .and_then(|a| a.hangup.as_ref());
         let hangup = call.hangup.as_ref().or(agent_hangup);
-        let failure = call.dial_failure.as_ref().or_else(|| {
-            call.agent
-                .as_ref()
-                .filter(|_| call.ended_at_agent())
-                .and_then(|a| a.dial_failure.as_ref())
-        });
+        let agent_failure = call
+            .agent
+            .as_ref()
+            .filter(|_| call.ended_at_agent())
+            .and_then(|a| a.dial_failure.as_ref());
+        let failure = call
+            .dial_failure
+            .as_ref()
+            .or(agent_failure)
+            .map(|f| FailureView {
+                code: f.code.clone(),
+                message: f.message.clone(),
+            })
+            .or_else(|| {
+                // `agent_no_answer` alone would not say the phone did pick up, as a voicemail.
+                call.agent
+                    .as_ref()
+                    .filter(|a| call.ended_at_agent() && a.went_to_voicemail())
+                    .map(|_| FailureView {
+                        code: "agent_voicemail".into(),
+                        message:
+                            "The agent's phone went to voicemail; the customer was not dialled"
+                                .into(),
+                    })
+            });
         Self {
             call_id: call.id.to_string(),
             status: call.status().as_str(),
@@ -112,10 +131,7 @@ impl CallView {
             hangup_source: hangup.and_then(|h| h.source.clone()),
             sip_hangup_cause: hangup.and_then(|h| h.sip_code.clone()),
             hangup_requested_at: call.hangup_requested_at,
-            failure: failure.map(|f| FailureView {
-                code: f.code.clone(),
-                message: f.message.clone(),
-            }),
+            failure,
             controls: call.controls(),
             agent_mode: call.agent_mode(),
             phase: call.phase().as_str(),

@@ -137,6 +137,9 @@ pub struct DialCommand {
     pub link_to: Option<String>,
     /// Telnyx `bridge_on_answer`: bridge to `link_to` when this leg answers.
     pub bridge_on_answer: bool,
+    /// Telnyx `answering_machine_detection: detect`: ends with `call.machine.detection.ended`
+    /// (human, machine or not_sure). Asked for an agent's phone, so a voicemail is not bridged.
+    pub detect_machine: bool,
 }
 
 /// A command on a live leg. Each carries its own `command_id` at the call site.

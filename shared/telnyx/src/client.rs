@@ -231,6 +231,9 @@ impl CallControl for TelnyxHttp {
             body["link_to"] = json!(link);
             body["bridge_on_answer"] = json!(command.bridge_on_answer);
         }
+        if command.detect_machine {
+            body["answering_machine_detection"] = json!("detect");
+        }
         if let Some(url) = &self.webhook_url {
             body["webhook_url"] = json!(url);
         }

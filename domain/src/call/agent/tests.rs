@@ -16,8 +16,16 @@ fn leg(id: &str) -> TelnyxLeg {
     }
 }
 
-/// A phone-mode call whose agent leg was placed (Telnyx answered the dial).
+/// A browser-mode call whose agent leg was placed (Telnyx answered the dial): the customer is
+/// dialled as soon as the agent answers.
 fn two_leg_call() -> Call {
+    let mut call = phone_call();
+    call.agent.as_mut().unwrap().mode = AgentMode::Browser;
+    call
+}
+
+/// A phone-mode call whose agent leg was placed: it waits for machine detection.
+fn phone_call() -> Call {
     let mut call = Call::new(
         CallId::new_at(t(0)),
         PhoneNumber::parse("+12125550200", "US").unwrap(),
@@ -261,7 +269,147 @@ fn arb_delivery() -> impl Strategy<Value = (Vec<(Leg, CallEvent)>, bool)> {
     })
 }
 
+fn amd(result: &str) -> CallEventKind {
+    CallEventKind::MachineDetectionEnded {
+        result: result.into(),
+    }
+}
+
+#[test]
+fn a_phone_agent_is_dialled_through_only_once_detection_says_human() {
+    let mut call = phone_call();
+    assert!(call.agent.as_ref().unwrap().detects_machine());
+    assert!(
+        call.step(Leg::Agent, &ev("a1", 1, CallEventKind::Answered), t(1))
+            .is_empty()
+    );
+    assert_eq!(call.phase(), Phase::AgentAnswered);
+    let actions = call.step(Leg::Agent, &ev("a2", 2, amd("human")), t(2));
+    assert_eq!(actions, vec![NextAction::DialCustomer]);
+    assert!(
+        call.step(Leg::Agent, &ev("a2", 2, amd("human")), t(3))
+            .is_empty()
+    );
+}
+
+#[test]
+fn not_sure_is_enough_to_dial_the_customer_and_detection_before_answer_waits_for_it() {
+    let mut call = phone_call();
+    assert!(
+        call.step(Leg::Agent, &ev("a2", 2, amd("not_sure")), t(2))
+            .is_empty()
+    );
+    let actions = call.step(Leg::Agent, &ev("a1", 1, CallEventKind::Answered), t(3));
+    assert_eq!(actions, vec![NextAction::DialCustomer]);
+}
+
+#[test]
+fn a_phone_agent_reached_by_voicemail_is_hung_up_and_the_customer_never_dialled() {
+    let mut call = phone_call();
+    call.step(Leg::Agent, &ev("a1", 1, CallEventKind::Answered), t(1));
+    let actions = call.step(Leg::Agent, &ev("a2", 3, amd("machine")), t(3));
+    assert_eq!(actions, vec![NextAction::HangUp(Leg::Agent)]);
+    assert!(!call.customer_dialled());
+    // A later, contradicting result does not win: the earliest detection is the leg's.
+    assert!(
+        call.step(Leg::Agent, &ev("a3", 4, amd("human")), t(4))
+            .is_empty()
+    );
+    assert!(!call.is_ended());
+    let actions = call.step(Leg::Agent, &ev("a4", 5, hangup("normal_clearing", 5)), t(5));
+    assert!(actions.is_empty());
+    assert_eq!(call.status(), CallStatus::Ended);
+    assert_eq!(call.outcome(), Some(Outcome::AgentNoAnswer));
+    assert!(!call.customer_dialled());
+}
+
+#[test]
+fn browser_agents_are_not_held_back_by_detection() {
+    let mut call = two_leg_call();
+    assert!(!call.agent.as_ref().unwrap().detects_machine());
+    let actions = call.step(Leg::Agent, &ev("a1", 1, CallEventKind::Answered), t(1));
+    assert_eq!(actions, vec![NextAction::DialCustomer]);
+}
+
+fn arb_phone_delivery() -> impl Strategy<Value = (Vec<(Leg, CallEvent)>, &'static str)> {
+    let results = prop::sample::select(vec!["human", "machine", "not_sure"]);
+    (results, any::<bool>()).prop_flat_map(|(result, agent_hangs_up)| {
+        let mut events = vec![
+            (Leg::Agent, ev("a1", 1, CallEventKind::Initiated)),
+            (Leg::Agent, ev("a2", 2, CallEventKind::Answered)),
+            (Leg::Agent, ev("a3", 3, amd(result))),
+        ];
+        if agent_hangs_up {
+            events.push((Leg::Agent, ev("a4", 40, hangup("normal_clearing", 40))));
+        }
+        let n = events.len();
+        // Every event at least once (Telnyx delivers at least once), some twice, any order.
+        prop::collection::vec(1usize..3, n)
+            .prop_map(move |copies| {
+                let mut out = Vec::new();
+                for (i, c) in copies.into_iter().enumerate() {
+                    for _ in 0..c {
+                        out.push(events[i].clone());
+                    }
+                }
+                out
+            })
+            .prop_shuffle()
+            .prop_map(move |d| (d, result))
+    })
+}
+
 proptest! {
+    /// Phone mode: however detection, answer and hangup arrive, the customer is dialled iff the
+    /// detection said human or not_sure (and the agent was still there), and never after it said
+    /// machine; a voicemail gets the agent's leg hung up exactly once.
+    #[test]
+    fn the_customer_is_dialled_iff_a_person_answered_the_agents_phone(
+        (events, result) in arb_phone_delivery()
+    ) {
+        let mut call = phone_call();
+        let mut dials = 0;
+        let mut agent_hangups = 0;
+        let mut machine_seen = false;
+        for (i, (leg, event)) in events.iter().enumerate() {
+            let actions = call.step(*leg, event, t(100 + i as i64));
+            if matches!(event.kind, CallEventKind::MachineDetectionEnded { .. }) {
+                machine_seen = result == "machine";
+            }
+            for action in &actions {
+                match action {
+                    NextAction::DialCustomer => {
+                        dials += 1;
+                        prop_assert!(!machine_seen, "dialled after machine");
+                        customer_dialled(&mut call);
+                    }
+                    NextAction::HangUp(Leg::Agent) => agent_hangups += 1,
+                    NextAction::HangUp(Leg::Customer) => {}
+                }
+            }
+        }
+        let first = |id: &str| events.iter().position(|(_, e)| e.event_id == id);
+        // The agent was still there when both answer and detection had arrived.
+        let ready = first("a2").max(first("a3"));
+        let agent_there = match (first("a4"), ready) {
+            (Some(h), Some(r)) => r < h,
+            _ => true,
+        };
+        if result == "machine" {
+            prop_assert_eq!(dials, 0);
+            if call.is_ended() {
+                prop_assert_eq!(call.outcome(), Some(Outcome::AgentNoAnswer));
+            }
+            prop_assert!(agent_hangups <= 1);
+            // The hangup is sent on the detection itself, unless the leg already ended.
+            let detected_live = first("a4").is_none_or(|h| first("a3") < Some(h));
+            prop_assert_eq!(agent_hangups == 1, detected_live);
+        } else {
+            prop_assert_eq!(dials, usize::from(agent_there));
+            prop_assert_eq!(agent_hangups, 0);
+        }
+    }
+
     /// The processor's loop: apply, decide, act. However events arrive, the customer is dialled
     /// at most once, never after the call ended or a hangup was asked for, and a leg is hung up
     /// at most once per claim.
