@@ -7,6 +7,8 @@ export const OUTCOME_WORDS: Record<CallOutcome, string> = {
   rejected: "Declined",
   canceled: "Canceled",
   failed: "Failed",
+  agent_no_answer: "Agent didn't answer",
+  agent_failed: "Agent unreachable",
 };
 
 /** The big word on the call screen. */
@@ -47,8 +49,10 @@ export function outcomeTone(call: Pick<CallView, "status" | "outcome">): Tone {
     case "busy":
     case "rejected":
     case "canceled":
+    case "agent_no_answer":
       return "warning";
     case "failed":
+    case "agent_failed":
       return "danger";
     default:
       return "neutral";

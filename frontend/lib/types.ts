@@ -1,6 +1,16 @@
 export type CallStatus = "dialing" | "ringing" | "active" | "ended";
 
-export type CallOutcome = "completed" | "no_answer" | "busy" | "rejected" | "canceled" | "failed";
+export type CallOutcome =
+  | "completed"
+  | "no_answer"
+  | "busy"
+  | "rejected"
+  | "canceled"
+  | "failed"
+  /** Two-leg calls: the agent's leg was not answered, so the customer was never dialled. */
+  | "agent_no_answer"
+  /** Two-leg calls: the agent's leg failed, so the customer was never dialled. */
+  | "agent_failed";
 
 export type RecordingStatus = "recording" | "processing" | "available" | "failed";
 
@@ -187,6 +197,8 @@ export interface OutcomeCounts {
   rejected: number;
   canceled: number;
   failed: number;
+  agent_no_answer: number;
+  agent_failed: number;
 }
 
 export interface StatsSummary {

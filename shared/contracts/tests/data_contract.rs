@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use domain::settings::{RecordingFormat, Settings, SettingsPatch};
+use domain::call::{AgentLeg, Leg, TelnyxLeg};
+use domain::settings::{AgentMode, RecordingFormat, Settings, SettingsPatch};
 use domain::{
     Call, CallEvent, CallEventKind, CallId, Contact, ContactDraft, ContactInput, HistoryStatus,
     PhoneNumber, SearchTerms,
@@ -375,6 +376,49 @@ mod cases {
         );
     }
 
+    pub async fn tallies_count_two_leg_outcomes<S: Store>(s: S) {
+        let d = day();
+        for (i, cause) in ["timeout", "user_busy", "not_found"].iter().enumerate() {
+            let at = d + Span::minutes(i as i64);
+            let mut c = Call::new(
+                CallId::new_at(at),
+                n("+13125550201"),
+                n("+12125550100"),
+                None,
+                at,
+            );
+            let mut agent = AgentLeg::new(AgentMode::Phone, "+13125550100");
+            agent.telnyx = Some(TelnyxLeg {
+                call_control_id: format!("A{i}"),
+                call_leg_id: format!("A{i}-leg"),
+                call_session_id: format!("A{i}-session"),
+            });
+            c.agent = Some(agent);
+            let hangup = CallEvent {
+                event_id: format!("{}-h", c.id),
+                occurred_at: at + Span::seconds(20),
+                kind: CallEventKind::Hangup {
+                    cause: (*cause).into(),
+                    source: None,
+                    sip_code: None,
+                    start_time: None,
+                    end_time: None,
+                },
+            };
+            c.step(Leg::Agent, &hangup, at + Span::seconds(20));
+            s.insert(&c).await.unwrap();
+        }
+        let all = s.tally(&CallFilter::default()).await.unwrap();
+        assert_eq!(all.total, 3);
+        assert_eq!((all.agent_no_answer, all.agent_failed), (2, 1));
+        assert_eq!((all.no_answer, all.failed, all.active), (0, 0, 0));
+        let by_day = s
+            .tally_by(&CallFilter::default(), StatsGroup::Day)
+            .await
+            .unwrap();
+        assert_eq!(by_day[0].1.agent_no_answer, 2);
+    }
+
     pub async fn settings_round_trip<S: Store>(s: S) {
         assert_eq!(s.load_settings().await.unwrap(), Settings::default());
         let patch: SettingsPatch = serde_json::from_str(
@@ -439,6 +483,7 @@ macro_rules! data_contract {
             imports_merge_by_number_atomically,
             history_filters_and_cursor,
             tallies_by_hand,
+            tallies_count_two_leg_outcomes,
             settings_round_trip,
             notes_and_tags_survive_updates,
         );

@@ -209,7 +209,9 @@ const TALLY_COLUMNS: &str = "COUNT(*),
     COALESCE(SUM(outcome = 'failed'), 0),
     COALESCE(SUM(talk_secs), 0),
     COALESCE(SUM(ring_secs), 0),
-    COUNT(ring_secs)";
+    COUNT(ring_secs),
+    COALESCE(SUM(outcome = 'agent_no_answer'), 0),
+    COALESCE(SUM(outcome = 'agent_failed'), 0)";
 
 fn read_tally(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Tally> {
     let n = |i: usize| r.get::<_, i64>(from + i).map(|v| v.max(0) as u64);
@@ -225,6 +227,8 @@ fn read_tally(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Tally> {
         talk_secs_sum: r.get(from + 8)?,
         ring_secs_sum: r.get(from + 9)?,
         ring_count: n(10)?,
+        agent_no_answer: n(11)?,
+        agent_failed: n(12)?,
     })
 }
 
