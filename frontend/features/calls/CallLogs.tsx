@@ -180,7 +180,7 @@ export function CallLogs() {
           />
           <SearchField
             label="Search calls by number or name"
-            placeholder="Search number or name"
+            placeholder="Search number, name, notes or tags"
             value={query}
             onChange={setQuery}
           />

@@ -136,6 +136,9 @@ mod cases {
         {
             let mut c = contact(&format!("c{i}"), name, phone);
             c.favorite = i % 2 == 1;
+            if i == 1 {
+                c.company = Some("Ölwerk ACME Inc".into());
+            }
             c.tags = vec![if i < 2 { "east" } else { "west" }.into()];
             s.create_contact(&c).await.unwrap();
         }
@@ -158,6 +161,8 @@ mod cases {
         assert_eq!(names(search("555 12")).await, ["jane doe"]);
         assert_eq!(names(search("JANE")).await, ["Ann Janeway", "jane doe"]);
         assert_eq!(names(search("50%")).await, ["Zed 50% Off_Co"]);
+        assert_eq!(names(search("acme")).await, ["Bob Stone"], "by company");
+        assert_eq!(names(search("Acme inc")).await, ["Bob Stone"]);
         assert!(names(search("0%")).await.len() == 1);
         assert!(names(search("f_c")).await.len() == 1);
         assert!(
@@ -263,6 +268,15 @@ mod cases {
         };
         assert_eq!(ids(q("555-0103")).await, [c4]);
         assert_eq!(ids(q("zulu")).await, [c2]);
+        s.update(c3, &|c: &mut domain::Call| {
+            c.notes = Some("Wants the PREMIUM plan".into());
+            c.tags = vec!["Renewal".into()];
+        })
+        .await
+        .unwrap();
+        assert_eq!(ids(q("premium plan")).await, [c3], "by notes");
+        assert_eq!(ids(q("renewal")).await, [c3], "by tag");
+        assert!(ids(q("plan b")).await.is_empty());
         let range = CallFilter {
             since: Some(h(10)),
             until: Some(h(12)),

@@ -201,9 +201,13 @@ impl MongoStore {
                 .iter()
                 .filter_map(|d| d.get_str("_id").ok().map(|p| Bson::from(p.to_string())))
                 .collect();
+            // Also the call's own notes and tags, whatever their case.
+            let own = || doc! { "$regex": literal(&s.text), "$options": "i" };
             let mut or = vec![
                 doc! { "facts.to": { "$in": phones } },
                 doc! { "facts.contact_id": { "$in": ids } },
+                doc! { "call.notes": own() },
+                doc! { "call.tags": own() },
             ];
             if let Some(d) = &s.digits {
                 or.push(doc! { "facts.digits": { "$regex": literal(d) } });
@@ -432,7 +436,11 @@ impl ContactStore for MongoStore {
     async fn list_contacts(&self, query: &ContactQuery) -> Result<Vec<Contact>, StoreError> {
         let mut and: Vec<Document> = Vec::new();
         if let Some(s) = &query.search {
-            let mut or = vec![doc! { "name_key": { "$regex": literal(&s.text) } }];
+            let mut or = vec![
+                doc! { "name_key": { "$regex": literal(&s.text) } },
+                // The company is not lower-cased in the document.
+                doc! { "contact.company": { "$regex": literal(&s.text), "$options": "i" } },
+            ];
             if let Some(d) = &s.digits {
                 or.push(doc! { "digits": { "$regex": literal(d) } });
             }
