@@ -74,6 +74,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sessions_from_before_a_password_change_are_not_current() {
+        use chrono::TimeZone;
+        let at = |s: i64, ms: u32| chrono::Utc.timestamp_opt(s, ms * 1_000_000).unwrap();
+        let mut u = User {
+            id: "u1".into(),
+            email: "a@example.com".into(),
+            name: "A".into(),
+            role: Role::Agent,
+            disabled: false,
+            password_hash: "h".into(),
+            created_at: at(0, 0),
+            sessions_valid_after: None,
+        };
+        assert!(u.session_is_current(0) && u.session_is_current(i64::MIN));
+        for (changed, issued, current) in [
+            (at(100, 0), 99, false),
+            (at(100, 0), 100, false),
+            (at(100, 0), 101, true),
+            (at(100, 500), 100, false),
+            (at(100, 500), 101, true),
+            (at(100, 999), 101, true),
+        ] {
+            u.sessions_valid_after = Some(changed);
+            assert_eq!(
+                u.session_is_current(issued),
+                current,
+                "{changed} / {issued}"
+            );
+        }
+    }
+
+    #[test]
     fn admins_can_do_what_agents_can_not_the_reverse() {
         assert!(Role::Admin.allows(Role::Agent));
         assert!(Role::Admin.allows(Role::Admin));
@@ -117,4 +149,18 @@ pub struct User {
     pub disabled: bool,
     pub password_hash: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Sessions signed in before this moment are refused: set when the password changes or is
+    /// reset, so a leaked or shared session ends with the old password. `None`: never changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_valid_after: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl User {
+    /// Whether a session signed in at `issued_at` (whole seconds, as tokens carry it) still
+    /// counts. The whole second of a change is refused, so a session from just before it can
+    /// never pass; signing in again a second later works.
+    pub fn session_is_current(&self, issued_at: i64) -> bool {
+        self.sessions_valid_after
+            .is_none_or(|t| issued_at > t.timestamp())
+    }
 }

@@ -73,6 +73,7 @@ const SIGNED_OUT_CODES: readonly SignedOutReason[] = [
   "invalid_token",
   "session_expired",
   "account_disabled",
+  "session_ended",
 ];
 
 /** Paths that must not carry a session, nor end one when they answer 401. */

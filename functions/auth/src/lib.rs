@@ -127,6 +127,7 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
         };
         self.store.insert_user(&user).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
@@ -198,6 +199,7 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
         };
         match self.store.insert_user(&user).await {
             Ok(()) => {}
@@ -408,6 +410,7 @@ async fn update_user(
     let other_fields = name.is_some() || body.role.is_some() || body.disabled.is_some();
     let reset = hash.is_some();
     let (role, disabled) = (body.role, body.disabled);
+    let now = state.clock.now();
     let updated = state
         .store
         .update_user(&id, &move |u: &mut User| {
@@ -422,6 +425,8 @@ async fn update_user(
             }
             if let Some(h) = &hash {
                 u.password_hash.clone_from(h);
+                // Every session signed in with the old password ends here.
+                u.sessions_valid_after = Some(now);
             }
         })
         .await?

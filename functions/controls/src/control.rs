@@ -19,6 +19,8 @@ pub struct ControlsState {
     pub contacts: Arc<dyn ports::ContactStore>,
     /// The team's hold music and recording preferences.
     pub settings: Arc<dyn ports::SettingsStore>,
+    /// Only the call's agent or an admin controls it; every control is audited.
+    pub guard: edge::owner::CallGuard,
     /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
     pub default_hold_music_url: String,
 }
@@ -40,6 +42,22 @@ pub enum Control {
     },
     RecordingStart,
     RecordingStop,
+}
+
+impl Control {
+    /// The name the audit trail keeps.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Control::Mute => "mute",
+            Control::Unmute => "unmute",
+            Control::Hold => "hold",
+            Control::Resume => "resume",
+            Control::Speaker { .. } => "speaker",
+            Control::Dtmf { .. } => "dtmf",
+            Control::RecordingStart => "recording_start",
+            Control::RecordingStop => "recording_stop",
+        }
+    }
 }
 
 impl ControlsState {
