@@ -31,6 +31,8 @@ export interface CallView {
   status: CallStatus;
   outcome: CallOutcome | null;
   answered_by: "human" | "machine" | null;
+  /** The id of the user who placed the call; null when placed with the team API key. */
+  placed_by?: string | null;
   from_number: string;
   to_number: string;
   contact: { id: string; name: string } | null;
