@@ -86,6 +86,8 @@ mod tests {
             password_hash: "h".into(),
             created_at: at(0, 0),
             sessions_valid_after: None,
+            agent: Default::default(),
+            webrtc: None,
         };
         assert!(u.session_is_current(0) && u.session_is_current(i64::MIN));
         for (changed, issued, current) in [
@@ -149,6 +151,12 @@ pub struct User {
     pub disabled: bool,
     pub password_hash: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// How this user talks on calls; unset fields follow the team's settings.
+    #[serde(default)]
+    pub agent: AgentChoice,
+    /// The user's Telnyx telephony credential (browser mode), created on first need.
+    #[serde(default)]
+    pub webrtc: Option<WebRtcCredential>,
     /// Sessions signed in before this moment are refused: set when the password changes or is
     /// reset, so a leaked or shared session ends with the old password. `None`: never changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,5 +170,72 @@ impl User {
     pub fn session_is_current(&self, issued_at: i64) -> bool {
         self.sessions_valid_after
             .is_none_or(|t| issued_at > t.timestamp())
+    }
+}
+
+/// A user's own agent mode and phone; `None` = the team's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentChoice {
+    pub mode: Option<crate::settings::AgentMode>,
+    pub phone: Option<crate::phone::PhoneNumber>,
+}
+
+impl AgentChoice {
+    /// The mode and phone in force: the user's where set, else the team's.
+    pub fn effective(
+        &self,
+        team: &crate::settings::Settings,
+    ) -> (
+        crate::settings::AgentMode,
+        Option<crate::phone::PhoneNumber>,
+    ) {
+        (
+            self.mode.unwrap_or(team.agent_mode),
+            self.phone.clone().or_else(|| team.agent_phone.clone()),
+        )
+    }
+}
+
+/// The Telnyx telephony credential the user's softphone signs in with. Its password never
+/// leaves Telnyx: the page gets short-lived tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebRtcCredential {
+    pub credential_id: String,
+    pub sip_username: String,
+}
+
+impl WebRtcCredential {
+    /// What a dial to this user's browser is sent to.
+    pub fn sip_uri(&self) -> String {
+        format!("sip:{}@sip.telnyx.com", self.sip_username)
+    }
+}
+
+#[cfg(test)]
+mod agent_choice_tests {
+    use super::*;
+    use crate::settings::{AgentMode, Settings};
+
+    #[test]
+    fn the_users_choice_wins_and_unset_fields_follow_the_team() {
+        let phone = |n| crate::phone::PhoneNumber::parse(n, "US").unwrap();
+        let team = Settings {
+            agent_mode: AgentMode::Phone,
+            agent_phone: Some(phone("+13125550100")),
+            ..Settings::default()
+        };
+        let none = AgentChoice::default();
+        assert_eq!(
+            none.effective(&team),
+            (AgentMode::Phone, Some(phone("+13125550100")))
+        );
+        let mine = AgentChoice {
+            mode: Some(AgentMode::Browser),
+            phone: Some(phone("+13125550101")),
+        };
+        assert_eq!(
+            mine.effective(&team),
+            (AgentMode::Browser, Some(phone("+13125550101")))
+        );
     }
 }

@@ -26,8 +26,8 @@ describe("status words", () => {
     ["rejected", "Declined"],
     ["canceled", "Canceled"],
     ["failed", "Failed"],
-    ["agent_no_answer", "Agent didn't answer"],
-    ["agent_failed", "Agent unreachable"],
+    ["agent_no_answer", "You did not answer"],
+    ["agent_failed", "Your leg failed"],
   ])("outcome %s reads %s", (outcome, words) => {
     expect(outcomeDetail(makeCall({ status: "ended", outcome }))).toBe(words);
     expect(badgeText(makeCall({ status: "ended", outcome }))).toBe(words);

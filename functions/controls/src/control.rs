@@ -118,6 +118,18 @@ async fn hold(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {
         },
     )
     .await
+    .map_err(|e| match e {
+        // Telnyx refusing the playback is almost always a URL it cannot fetch or play.
+        ApiError::Telnyx(t @ ports::TelnyxError::Rejected { .. }) => ApiError::problem(
+            axum::http::StatusCode::BAD_GATEWAY,
+            "hold_music_unavailable",
+            format!(
+                "the hold music could not be played ({}): check the hold music URL in settings",
+                t.message()
+            ),
+        ),
+        other => other,
+    })
 }
 
 async fn resume(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {

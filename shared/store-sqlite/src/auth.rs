@@ -291,6 +291,8 @@ mod tests {
             password_hash: "$argon2id$x".into(),
             created_at: Utc::now(),
             sessions_valid_after: None,
+            agent: Default::default(),
+            webrtc: None,
         }
     }
 
