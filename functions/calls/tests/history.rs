@@ -376,7 +376,7 @@ async fn stats_match_the_hand_computed_numbers() {
     assert_eq!(b["active"], 0);
     assert_eq!(
         b["by_outcome"],
-        json!({"completed": 2, "no_answer": 1, "busy": 1, "rejected": 0, "canceled": 0, "failed": 1})
+        json!({"completed": 2, "no_answer": 1, "busy": 1, "rejected": 0, "canceled": 0, "failed": 1, "agent_no_answer": 0, "agent_failed": 0})
     );
     assert_eq!(b["answer_rate"], 0.5); // 2 answered of 4 that rang
     assert_eq!(b["total_talk_secs"], 180);
