@@ -12,6 +12,7 @@ mod api;
 mod audio;
 mod config;
 mod control;
+pub mod dev;
 mod error;
 mod events;
 mod fault_controls;
