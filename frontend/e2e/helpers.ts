@@ -38,6 +38,21 @@ export const FROM = "+1 212 555 0200";
  * where a person sees them, not in the middle of a stitched full-page capture.
  */
 export async function snap(page: Page, name: string) {
+  await atEachWidth(page, (label) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) }),
+  );
+}
+
+/** Save one part of the screen (a card) at desktop and phone widths, then restore the viewport. */
+export async function snapPart(page: Page, part: Locator, name: string) {
+  // As tall as the page, as in `snap`: fixed bars stay where they belong, off the part.
+  await atEachWidth(page, (label) =>
+    part.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) }),
+  );
+}
+
+/** Run `shoot` at 1280 and 390 px wide, the viewport as tall as the page, then restore it. */
+async function atEachWidth(page: Page, shoot: (label: string) => Promise<unknown>) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const original = page.viewportSize() ?? DESKTOP;
   for (const [label, size] of [
@@ -50,26 +65,7 @@ export async function snap(page: Page, name: string) {
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
     await page.waitForTimeout(100);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
-  }
-  await page.setViewportSize(original);
-}
-
-/** Save one part of the screen (a card) at desktop and phone widths, then restore the viewport. */
-export async function snapPart(page: Page, part: Locator, name: string) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const original = page.viewportSize() ?? DESKTOP;
-  for (const [label, size] of [
-    ["1280", DESKTOP],
-    ["390", PHONE],
-  ] as const) {
-    // As tall as the page, as in `snap`: fixed bars stay where they belong, off the part.
-    await page.setViewportSize(size);
-    await page.waitForTimeout(200);
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
-    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-    await page.waitForTimeout(100);
-    await part.screenshot({ path: path.join(SCREENSHOTS, `${name}-${label}.png`) });
+    await shoot(label);
   }
   await page.setViewportSize(original);
 }

@@ -6,6 +6,8 @@ import type {
   CallFilter,
   CallView,
   AuditEntry,
+  MePatch,
+  WebRtcToken,
   Contact,
   ContactInput,
   FieldError,
@@ -73,6 +75,7 @@ const SIGNED_OUT_CODES: readonly SignedOutReason[] = [
   "invalid_token",
   "session_expired",
   "account_disabled",
+  "session_ended",
 ];
 
 /** Paths that must not carry a session, nor end one when they answer 401. */
@@ -208,6 +211,8 @@ export interface DialRequest {
   from_number: string;
   record?: boolean;
   contact_id?: string;
+  /** Browser agent mode: the page's softphone is registered and will answer the agent leg. */
+  agent_ready?: boolean;
 }
 
 export interface CallQuery {
@@ -345,6 +350,8 @@ export const api = {
     post<Session>("/api/auth/sign-in", { email, password }),
   signOut: () => post<null>("/api/auth/sign-out"),
   me: () => get<User>("/api/auth/me"),
+  updateMe: (patch: MePatch) => sendJson<User>("PATCH", "/api/auth/me", patch),
+  webrtcToken: () => post<WebRtcToken>("/api/webrtc/token"),
 
   users: async () => list<User>(await get("/api/users")),
   createUser: (user: NewUser) => post<User>("/api/users", user),

@@ -9,6 +9,18 @@ export const OUTCOME_WORDS: Record<CallOutcome, string> = {
   failed: "Failed",
 };
 
+/** Two-leg calls that ended on the agent's side: the customer was never dialled. */
+const AGENT_OUTCOME_WORDS: Record<string, string> = {
+  agent_no_answer: "You did not answer",
+  agent_failed: "Your leg failed",
+};
+
+/** An outcome in words, also for outcomes newer than this page's list. */
+export function outcomeWords(outcome: string | null | undefined): string {
+  if (!outcome) return "Ended";
+  return OUTCOME_WORDS[outcome as CallOutcome] ?? AGENT_OUTCOME_WORDS[outcome] ?? "Ended";
+}
+
 /** The big word on the call screen. */
 export function statusHeadline(call: Pick<CallView, "status" | "on_hold">): string {
   switch (call.status) {
@@ -28,7 +40,7 @@ export function outcomeDetail(
   call: Pick<CallView, "status" | "outcome" | "failure" | "answered_by">,
 ): string | null {
   if (call.status !== "ended") return null;
-  const words = call.outcome ? OUTCOME_WORDS[call.outcome] : "Ended";
+  const words = outcomeWords(call.outcome);
   if (call.failure?.message) return `${words}: ${call.failure.message}`;
   if (call.outcome === "completed" && call.answered_by === "machine") {
     return `${words} (answering machine)`;
@@ -57,7 +69,7 @@ export function outcomeTone(call: Pick<CallView, "status" | "outcome">): Tone {
 
 /** Short badge text for lists. */
 export function badgeText(call: Pick<CallView, "status" | "outcome" | "on_hold">): string {
-  if (call.status === "ended") return call.outcome ? OUTCOME_WORDS[call.outcome] : "Ended";
+  if (call.status === "ended") return outcomeWords(call.outcome);
   if (call.status === "active") return call.on_hold ? "On hold" : "Live";
   return call.status === "dialing" ? "Dialing" : "Ringing";
 }

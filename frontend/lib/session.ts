@@ -13,7 +13,12 @@ export interface Session {
 
 /** Why the session ended, shown on the sign-in page. */
 export type SignedOutReason =
-  "signed_out" | "sign_in_required" | "invalid_token" | "session_expired" | "account_disabled";
+  | "signed_out"
+  | "sign_in_required"
+  | "invalid_token"
+  | "session_expired"
+  | "account_disabled"
+  | "session_ended";
 
 export const SIGN_IN_PATH = "/signin/";
 

@@ -2,6 +2,9 @@ export type CallStatus = "dialing" | "ringing" | "active" | "ended";
 
 export type CallOutcome = "completed" | "no_answer" | "busy" | "rejected" | "canceled" | "failed";
 
+/** Two-leg calls that ended on the agent's side (the customer was never dialled). */
+export type AgentOutcome = "agent_no_answer" | "agent_failed";
+
 export type RecordingStatus = "recording" | "processing" | "available" | "failed";
 
 export interface CallControls {
@@ -19,7 +22,7 @@ export interface CallControls {
 export interface CallView {
   call_id: string;
   status: CallStatus;
-  outcome: CallOutcome | null;
+  outcome: CallOutcome | AgentOutcome | null;
   answered_by: "human" | "machine" | null;
   from_number: string;
   to_number: string;
@@ -43,6 +46,26 @@ export interface CallView {
   direction?: "outbound" | "inbound";
   notes?: string | null;
   tags?: string[];
+  /** How the agent takes part (a two-leg call rings the agent first). */
+  agent_mode?: AgentMode;
+  /** Progress over both legs; a one-leg call goes dialing_customer → ringing → connected → ended. */
+  phase?: CallPhase;
+  /** The agent's leg of a two-leg call; null for a one-leg call. */
+  agent_leg?: AgentLeg | null;
+}
+
+/** calling you → you answered → dialing customer → ringing → connected → ended. */
+export type CallPhase =
+  "calling_agent" | "agent_answered" | "dialing_customer" | "ringing" | "connected" | "ended";
+
+/** The agent's own leg (A): the browser's softphone or the agent's phone. */
+export interface AgentLeg {
+  /** Null for a moment while the agent's dial is in flight; set in the dial's 201. */
+  call_control_id: string | null;
+  status: "dialing" | "ringing" | "active" | "ended";
+  answered_at: string | null;
+  ended_at: string | null;
+  hangup_cause: string | null;
 }
 
 export interface RecordingInfo {
@@ -62,6 +85,8 @@ export interface TimelineEvent {
   attempt?: number | null;
   deliveries?: number | null;
   summary?: string | null;
+  /** Two-leg calls: whose leg the event is about. */
+  leg?: "agent" | "customer" | null;
 }
 
 export interface TimelineCommand {
@@ -279,6 +304,30 @@ export interface User {
   role: Role;
   disabled: boolean;
   created_at: string;
+  /** The user's own agent mode (`mode`/`phone` null = the team default) and what applies. */
+  agent?: UserAgent;
+}
+
+export interface UserAgent {
+  mode: "browser" | "phone" | null;
+  phone: string | null;
+  effective_mode: AgentMode;
+  effective_phone: string | null;
+}
+
+/** PATCH /api/auth/me */
+export interface MePatch {
+  agent_mode?: "browser" | "phone" | null;
+  agent_phone?: string | null;
+}
+
+/** POST /api/webrtc/token: a login token for the softphone; host/ice_servers only when set. */
+export interface WebRtcToken {
+  token: string;
+  expires_at: string;
+  sip_username: string;
+  host?: string | null;
+  ice_servers?: { urls: string | string[]; username?: string; credential?: string }[] | null;
 }
 
 export interface NewUser {

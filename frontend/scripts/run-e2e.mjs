@@ -90,6 +90,7 @@ async function startLocal() {
   }
   return {
     url,
+    emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     stop: () => {
       child.kill("SIGTERM");
       rmSync(dataDir, { recursive: true, force: true });
@@ -114,6 +115,15 @@ const code = await new Promise((resolve) => {
     env: {
       ...process.env,
       E2E_BASE_URL: base,
+      // The Verto gateway spec starts its own emulator: by default the one built beside LOCAL_BIN.
+      EMULATOR_BIN:
+        process.env.EMULATOR_BIN ||
+        (process.env.LOCAL_BIN
+          ? path.join(path.dirname(path.resolve(process.env.LOCAL_BIN)), "emulator")
+          : path.resolve("../target/debug/emulator")),
+      // The softphone spec reads the emulator's media measurements (the page finds its Verto
+      // socket through the token endpoint's host).
+      ...(stack ? { E2E_EMULATOR_URL: stack.emulatorUrl } : {}),
       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1",
       PLAYWRIGHT_JSON_OUTPUT_NAME: report,
     },

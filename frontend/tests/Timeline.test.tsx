@@ -70,6 +70,17 @@ describe("Timeline", () => {
     expect(items[6]).toHaveTextContent("+9.0 s");
   });
 
+  it("a two-leg call's events say whose leg they are about", () => {
+    const legs: TimelineEntry[] = [
+      { kind: "event", at: T(0), event_type: "call.answered", event_id: "a1", leg: "agent" },
+      { kind: "event", at: T(3), event_type: "call.answered", event_id: "b1", leg: "customer" },
+    ];
+    render(<Timeline entries={legs} />);
+    const items = screen.getAllByTestId("timeline-entry");
+    expect(items[0]).toHaveTextContent("Event · your leg");
+    expect(items[1]).toHaveTextContent("Event · customer's leg");
+  });
+
   it("highlights a failed command with its code and message", () => {
     render(<Timeline entries={entries} />);
     const failed = screen

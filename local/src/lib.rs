@@ -317,7 +317,35 @@ async fn local_config(
         config.hold_music_url = emulator.hold_music_url();
     }
     config.session_secret = Some(session_secret(&config, store).await?);
+    if config.telnyx_credential_connection_id.is_none() {
+        config.telnyx_credential_connection_id = Some(credential_connection(&config).await?);
+    }
+    // The softphone talks to the emulator's Verto gateway; loopback host candidates need no
+    // ICE server.
+    config.webrtc_host = Some(emulator.verto_url());
+    config.webrtc_ice_servers = Some(Vec::new());
     Ok(config)
+}
+
+/// The emulator starts empty each time: browser-mode agents' credentials need a credential
+/// connection on it, created as a deployment creates its own once.
+async fn credential_connection(config: &Config) -> Result<String, StartError> {
+    let client = telnyx::TelnyxHttp::new(
+        &config.telnyx_api_base,
+        config.telnyx_api_key.clone(),
+        config.telnyx_connection_id.clone(),
+        None,
+    )
+    .map_err(|e| StartError::Emulator(e.to_string()))?;
+    let password = Secret::new(uuid::Uuid::new_v4().simple().to_string());
+    let user = format!(
+        "dialerlocal{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    client
+        .create_credential_connection("dialer softphones (local)", &user, &password)
+        .await
+        .map_err(|e| StartError::Emulator(format!("creating the credential connection: {e}")))
 }
 
 /// The key that signs sessions: `SESSION_SECRET` when set, else one generated on the first start
@@ -358,11 +386,13 @@ async fn forwarded_for_peer(
 /// The static site's security headers, as CloudFront's response-headers policy sets them in AWS
 /// (template.yaml, `SiteSecurityHeaders`): the app's own scripts and styles (Next.js inlines its
 /// bootstrap), the API on the same origin, recordings from the emulator's or Telnyx's links.
+/// The softphone's Verto socket goes to the emulator's own port on loopback (in AWS: Telnyx's
+/// `wss://*.telnyx.com`), so loopback WebSockets on any port are allowed here.
 const SITE_HEADERS: &[(&str, &str)] = &[
     (
         "content-security-policy",
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self' blob: http: https:; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self' ws://127.0.0.1:*; media-src 'self' blob: http: https:; \
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     ),
     ("x-content-type-options", "nosniff"),

@@ -1,12 +1,13 @@
 "use client";
 
 import { useId, useState } from "react";
-import type { FormEvent, ReactNode } from "react";
+import type { FormEvent } from "react";
 import useSWR from "swr";
 import { ApiError, api, errorMessage } from "@/lib/api";
 import { formatDateTime, initials, ROLE_LABEL } from "@/lib/format";
 import { useSession } from "@/lib/session";
 import type { NewUser, Role, User, UserPatch } from "@/lib/types";
+import { Field } from "@/ui/Field";
 import { ListStates } from "@/ui/list";
 import { AdminOnlyNotice, AdminTabs, useIsAdmin } from "./Admin";
 import { PlusIcon, ShieldIcon } from "@/ui/icons";
@@ -16,7 +17,6 @@ import {
   Card,
   CardHeader,
   EmptyState,
-  InlineError,
   PageHeader,
   buttonClass,
   inputClass,
@@ -48,34 +48,6 @@ export function validateNewUser(input: NewUser): UserErrors {
 }
 
 const sentence = (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
-
-function Field({
-  label,
-  htmlFor,
-  hint,
-  error,
-  children,
-}: {
-  label: string;
-  htmlFor: string;
-  hint?: string;
-  error?: string;
-  children: ReactNode;
-}) {
-  return (
-    <div>
-      <label htmlFor={htmlFor} className="text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-      {error ? (
-        <InlineError id={`${htmlFor}-error`}>{error}</InlineError>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
-    </div>
-  );
-}
 
 const EMPTY: NewUser = { name: "", email: "", password: "", role: "agent" };
 

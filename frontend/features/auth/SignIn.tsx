@@ -21,6 +21,7 @@ const REASON_TEXT: Record<SignedOutReason, string> = {
   invalid_token: "Your sign-in is no longer valid. Sign in again.",
   session_expired: "Your session has expired. Sign in again.",
   account_disabled: "This account has been disabled. Ask an administrator.",
+  session_ended: "Your password was changed. Sign in with the new one.",
 };
 
 /** Same shape the API accepts: something@domain.tld, no spaces. */

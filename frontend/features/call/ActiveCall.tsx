@@ -15,6 +15,8 @@ import { Keypad, type Key } from "@/features/dialer/Keypad";
 import { useToast } from "@/ui/Toasts";
 import { Card, EmptyState, Spinner, focusRing } from "@/ui/primitives";
 import { LoadingOrError } from "@/ui/LoadingOrError";
+import { CallSoftphone } from "@/features/softphone/CallSoftphone";
+import { agentHeadline, softphoneControl, softphoneHangup } from "@/features/softphone/agent";
 
 const ACTION_DONE: Record<ControlAction, (c: CallView) => string> = {
   mute: () => "Microphone muted",
@@ -122,6 +124,8 @@ export function ActiveCall({ id }: { id: string | null }) {
         }
       };
       try {
+        // Browser mode: the page's own audio follows (the API acts on the customer's leg).
+        await softphoneControl(call, action);
         const view = await mutate(
           request().then((v) => keepContact(v, call)),
           {
@@ -138,6 +142,7 @@ export function ActiveCall({ id }: { id: string | null }) {
         }
         toast.success(ACTION_DONE[action](view));
       } catch (err) {
+        if (action === "hangup") softphoneHangup(call);
         const message = errorMessage(err);
         setActionError(message);
         toast.error(message);
@@ -236,7 +241,7 @@ export function ActiveCall({ id }: { id: string | null }) {
             data-testid="call-status"
             className={`text-3xl font-bold tracking-tight ${HEADLINE_COLOUR[outcomeTone(call)]}`}
           >
-            {endRequested && live ? "Ending…" : statusHeadline(call)}
+            {endRequested && live ? "Ending…" : (agentHeadline(call) ?? statusHeadline(call))}
           </p>
           {detail ? (
             <p data-testid="call-outcome" className="mt-1 text-base font-medium text-slate-700">
@@ -269,6 +274,8 @@ export function ActiveCall({ id }: { id: string | null }) {
           </p>
         ) : null}
       </div>
+
+      <CallSoftphone call={call} onEnded={pollSoon} />
 
       {error ? (
         <p

@@ -9,7 +9,7 @@ import {
   formatClock,
   formatDateTime,
   formatDuration,
-  OUTCOME_WORDS,
+  outcomeWords,
   outcomeTone,
 } from "@/lib/format";
 import { displayNumber } from "@/lib/phone";
@@ -154,7 +154,7 @@ function Facts({ call }: { call: CallDetailView }) {
       "Status",
       call.status === "ended"
         ? call.outcome
-          ? OUTCOME_WORDS[call.outcome]
+          ? outcomeWords(call.outcome)
           : "Ended"
         : badgeText(call),
     ],
@@ -379,6 +379,11 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
                 </span>
                 <span className="text-xs text-slate-500">
                   {e.kind === "command" ? "Command" : "Event"}
+                  {e.kind === "event" && e.leg
+                    ? e.leg === "agent"
+                      ? " · your leg"
+                      : " · customer's leg"
+                    : ""}
                   {failed ? " · failed" : ""}
                 </span>
               </p>

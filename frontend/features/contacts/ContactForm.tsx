@@ -1,46 +1,14 @@
 "use client";
 
 import { useId, useMemo, useState } from "react";
-import type { ReactNode } from "react";
 import { ApiError, api, errorMessage } from "@/lib/api";
 import { EMPTY_DRAFT, toInput, validateContact, type ContactDraft } from "@/lib/contacts";
 import { DEFAULT_COUNTRY, displayNumber, isCountryCode, type CountryCode } from "@/lib/phone";
 import { KEYS, storage } from "@/lib/storage";
 import type { Contact, FieldError } from "@/lib/types";
 import { TagInput } from "@/ui/TagInput";
+import { Field } from "@/ui/Field";
 import { buttonClass, inputClass } from "@/ui/primitives";
-
-function Field({
-  label,
-  error,
-  hint,
-  children,
-  id,
-  errorId,
-}: {
-  label: string;
-  error?: string;
-  hint?: string;
-  children: ReactNode;
-  id: string;
-  errorId: string;
-}) {
-  return (
-    <div>
-      <label htmlFor={id} className="text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-      {error ? (
-        <p id={errorId} role="alert" className="mt-1 text-sm text-rose-700">
-          {error}
-        </p>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
-    </div>
-  );
-}
 
 function fromContact(c: Contact): ContactDraft {
   return {
@@ -140,7 +108,7 @@ export function ContactForm({
       }}
       className="space-y-4"
     >
-      <Field label="Name" id={ids.name} errorId={ids.nameErr} error={errorFor("name")}>
+      <Field label="Name" htmlFor={ids.name} errorId={ids.nameErr} error={errorFor("name")}>
         <input
           id={ids.name}
           value={draft.name}
@@ -153,7 +121,7 @@ export function ContactForm({
       </Field>
       <Field
         label="Phone"
-        id={ids.phone}
+        htmlFor={ids.phone}
         errorId={ids.phoneErr}
         error={errorFor("phone")}
         hint={`Any format; numbers without a country code are read as ${country}.`}
@@ -171,7 +139,7 @@ export function ContactForm({
         />
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="Email" id={ids.email} errorId={ids.emailErr} error={errorFor("email")}>
+        <Field label="Email" htmlFor={ids.email} errorId={ids.emailErr} error={errorFor("email")}>
           <input
             id={ids.email}
             type="email"
@@ -185,7 +153,7 @@ export function ContactForm({
         </Field>
         <Field
           label="Company"
-          id={ids.company}
+          htmlFor={ids.company}
           errorId={ids.companyErr}
           error={errorFor("company")}
         >
@@ -199,7 +167,7 @@ export function ContactForm({
           />
         </Field>
       </div>
-      <Field label="Notes" id={ids.notes} errorId={ids.notesErr} error={errorFor("notes")}>
+      <Field label="Notes" htmlFor={ids.notes} errorId={ids.notesErr} error={errorFor("notes")}>
         <textarea
           id={ids.notes}
           rows={3}

@@ -28,6 +28,8 @@ import { QuickContacts, type QuickPick } from "./QuickContacts";
 import { RecentCalls } from "./RecentCalls";
 import { useToast } from "@/ui/Toasts";
 import { Card, InlineError, focusRing } from "@/ui/primitives";
+import { SoftphonePanel } from "@/features/softphone/SoftphonePanel";
+import { dialNextStep, useDialAgent } from "@/features/softphone/agent";
 
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -68,6 +70,7 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
     revalidateOnFocus: false,
   });
   const autoRecord = settings?.recording?.auto_record === true;
+  const agentLeg = useDialAgent();
 
   const [country, setCountry] = useState<CountryCode>(DEFAULT_COUNTRY);
   const [raw, setRaw] = useState(() => cleanNumberInput(initialNumber));
@@ -107,6 +110,7 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
   if (!to.valid) disabledReason = to.reason;
   else if (!from.trim()) disabledReason = "Enter the number to call from";
   else if (!fromCheck.valid) disabledReason = `From: ${fromCheck.reason}`;
+  else if (agentLeg.blockReason) disabledReason = agentLeg.blockReason;
   else if (submitting) disabledReason = null;
   const canCall = disabledReason === null && !submitting;
 
@@ -137,7 +141,9 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
         from_number: fromCheck.e164,
         record,
         ...(contactId ? { contact_id: contactId } : {}),
+        ...agentLeg.prepare(),
       });
+      agentLeg.placed(call);
       storage.set(STORE.from, fromCheck.e164);
       storage.set(STORE.currentCall, call.call_id);
       storage.set(STORE.country, country);
@@ -145,10 +151,11 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
       toast.success(`Calling ${displayNumber(call.to_number)}`);
       router.push(`/call/?id=${encodeURIComponent(call.call_id)}`);
     } catch (err) {
+      agentLeg.failed();
       setServerError(err instanceof Error ? err : new Error(errorMessage(err)));
       setSubmitting(false);
     }
-  }, [to, fromCheck, submitting, record, country, mutate, toast, router, contact, raw]);
+  }, [to, fromCheck, submitting, record, country, mutate, toast, router, contact, raw, agentLeg]);
 
   const submitRef = useRef(submit);
   useEffect(() => {
@@ -313,6 +320,9 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
                 {serverError instanceof ApiError ? serverError.title : "Could not place the call"}
               </p>
               <p>{errorMessage(serverError)}</p>
+              {dialNextStep(serverError) ? (
+                <p className="mt-1">{dialNextStep(serverError)}</p>
+              ) : null}
               {admin &&
               serverError instanceof ApiError &&
               serverError.code === "destination_country_not_allowed" ? (
@@ -358,7 +368,10 @@ export function Dialer({ initialNumber = "" }: DialerProps) {
           </p>
         </form>
       </Card>
-      <RecentCalls onPick={pickRecent} />
+      <div className="grid gap-6">
+        <SoftphonePanel />
+        <RecentCalls onPick={pickRecent} />
+      </div>
     </div>
   );
 }

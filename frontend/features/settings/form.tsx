@@ -1,41 +1,10 @@
 "use client";
 
 import { useState } from "react";
-import type { ReactNode } from "react";
 import { ApiError, api, errorMessage } from "@/lib/api";
 import type { SettingsUpdate, SettingsView } from "@/lib/types";
 import { useToast } from "@/ui/Toasts";
 import { buttonClass } from "@/ui/primitives";
-
-export function FieldRow({
-  label,
-  htmlFor,
-  hint,
-  error,
-  children,
-}: {
-  label: string;
-  htmlFor?: string;
-  hint?: ReactNode;
-  error?: string;
-  children: ReactNode;
-}) {
-  return (
-    <div>
-      <label htmlFor={htmlFor} className="text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-      {error ? (
-        <p role="alert" className="mt-1 text-sm text-rose-700">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : hint ? (
-        <p className="mt-1 text-xs text-slate-500">{hint}</p>
-      ) : null}
-    </div>
-  );
-}
 
 /** Save part of the settings; field errors come back from the problem JSON. */
 export function useSave(onSaved: (s: SettingsView) => void) {

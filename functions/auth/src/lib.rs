@@ -21,6 +21,9 @@ use ports::{SharedClock, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod agent;
+pub use agent::AgentSetup;
+
 /// Every route here, who may call it, and its handler. The router is built from this table;
 /// the access layer, the template check and the OpenAPI check read it too.
 pub fn table() -> RouteTable<AuthState> {
@@ -28,6 +31,11 @@ pub fn table() -> RouteTable<AuthState> {
         .with(Route::public("POST", "/api/auth/sign-in"), sign_in)
         .with(Route::agent("POST", "/api/auth/sign-out"), sign_out)
         .with(Route::agent("GET", "/api/auth/me"), me)
+        .with(Route::agent("PATCH", "/api/auth/me"), agent::patch_me)
+        .with(
+            Route::agent("POST", "/api/webrtc/token"),
+            agent::webrtc_token,
+        )
         .with(Route::admin("GET", "/api/users"), list_users)
         .with(Route::admin("POST", "/api/users"), create_user)
         .with(Route::admin("PATCH", "/api/users/{user_id}"), update_user)
@@ -57,6 +65,9 @@ pub struct AuthState {
     pub signer: TokenSigner,
     pub passwords: Passwords,
     pub clock: SharedClock,
+    /// The agent side (own agent mode, softphone credentials); `None` in tests that need
+    /// neither (the token answers 503 `webrtc_not_configured`).
+    pub agents: Option<AgentSetup>,
 }
 
 pub fn router(state: AuthState) -> Router {
@@ -94,6 +105,7 @@ impl AuthState {
             signer: wiring.token_signer()?,
             passwords: Passwords::recommended(),
             clock: wiring.clock.clone(),
+            agents: Some(AgentSetup::build(wiring).await?),
         })
     }
 
@@ -127,6 +139,9 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
+            agent: Default::default(),
+            webrtc: None,
         };
         self.store.insert_user(&user).await.map_err(|e| match e {
             StoreError::Duplicate(_) => ApiError::Conflict {
@@ -198,6 +213,9 @@ impl AuthState {
             disabled: false,
             password_hash: self.passwords.hash(password),
             created_at: self.clock.now(),
+            sessions_valid_after: None,
+            agent: Default::default(),
+            webrtc: None,
         };
         match self.store.insert_user(&user).await {
             Ok(()) => {}
@@ -300,7 +318,7 @@ async fn sign_out(
 async fn me(
     State(state): State<AuthState>,
     Extension(me): Extension<CurrentUser>,
-) -> Result<Json<UserView>, ApiError> {
+) -> Result<Json<agent::MeView>, ApiError> {
     let user = state
         .store
         .user_by_id(&me.id)
@@ -309,7 +327,7 @@ async fn me(
             code: "account_disabled",
             detail: "this account no longer exists".into(),
         })?;
-    Ok(Json(UserView::from(&user)))
+    Ok(Json(state.me_view(&user).await?))
 }
 
 async fn list_users(State(state): State<AuthState>) -> Result<Json<Vec<UserView>>, ApiError> {
@@ -408,6 +426,7 @@ async fn update_user(
     let other_fields = name.is_some() || body.role.is_some() || body.disabled.is_some();
     let reset = hash.is_some();
     let (role, disabled) = (body.role, body.disabled);
+    let now = state.clock.now();
     let updated = state
         .store
         .update_user(&id, &move |u: &mut User| {
@@ -422,6 +441,8 @@ async fn update_user(
             }
             if let Some(h) = &hash {
                 u.password_hash.clone_from(h);
+                // Every session signed in with the old password ends here.
+                u.sessions_valid_after = Some(now);
             }
         })
         .await?
@@ -429,6 +450,9 @@ async fn update_user(
             code: "user_not_found",
             detail: "no user has this id".into(),
         })?;
+    if updated.disabled {
+        state.revoke_softphone(&updated).await;
+    }
     // A new password is its own entry, so a reset never reads as a no-op update.
     if reset {
         state

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, Utc};
 use edge::auth::{AuthLayerState, Passwords, TokenSigner};
-use ports::Secret;
+use ports::{Clock, Secret};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use testkit::{FixedClock, memory_store, send};
@@ -20,6 +20,7 @@ const ADDRESS: &str = "203.0.113.7";
 struct Fixture {
     app: axum::Router,
     state: AuthState,
+    clock: Arc<FixedClock>,
 }
 
 async fn fixture() -> Fixture {
@@ -31,6 +32,7 @@ async fn fixture() -> Fixture {
         signer: signer.clone(),
         passwords: Passwords::for_tests(),
         clock: clock.clone(),
+        agents: None,
     };
     assert!(state.bootstrap_admin(ADMIN.0, ADMIN.1).await.unwrap());
     let layer = AuthLayerState::new(
@@ -41,7 +43,7 @@ async fn fixture() -> Fixture {
         &routes(),
     );
     let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
-    Fixture { app, state }
+    Fixture { app, state, clock }
 }
 
 async fn req(
@@ -205,4 +207,57 @@ async fn admin_entries_carry_the_address_and_a_reset_reads_as_one() {
     for e in &audit[..5] {
         assert_eq!(e.ip.as_deref(), Some(ADDRESS), "{e:?}");
     }
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_every_session_of_that_user() {
+    let f = fixture().await;
+    let (admin, agent_id) = with_agent(&f).await;
+    let before = [token(&f, AGENT).await, token(&f, AGENT).await];
+    for t in &before {
+        let me = req(&f, Method::GET, "/api/auth/me", Some(t), None).await;
+        assert_eq!(me.status, StatusCode::OK);
+    }
+    let reset = req(
+        &f,
+        Method::PATCH,
+        &format!("/api/users/{agent_id}"),
+        Some(&admin),
+        Some(json!({"password": "a brand new password"})),
+    )
+    .await;
+    assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.body);
+    for t in &before {
+        let me = req(&f, Method::GET, "/api/auth/me", Some(t), None).await;
+        assert_eq!(
+            (me.status, me.code()),
+            (StatusCode::UNAUTHORIZED, "session_ended"),
+            "{:?}",
+            me.body
+        );
+    }
+    // Only that user's sessions: the admin who reset it is still signed in.
+    let me = req(&f, Method::GET, "/api/auth/me", Some(&admin), None).await;
+    assert_eq!(me.status, StatusCode::OK);
+    // The old password no longer signs in; the new one does, from the next second on.
+    assert_eq!(
+        sign_in(&f, AGENT.0, AGENT.1).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    f.clock.set(f.clock.now() + Duration::seconds(1));
+    let fresh = token(&f, (AGENT.0, "a brand new password")).await;
+    let me = req(&f, Method::GET, "/api/auth/me", Some(&fresh), None).await;
+    assert_eq!(me.status, StatusCode::OK);
+    // A change that is not a password leaves sessions alone.
+    let renamed = req(
+        &f,
+        Method::PATCH,
+        &format!("/api/users/{agent_id}"),
+        Some(&admin),
+        Some(json!({"name": "Renamed"})),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    let me = req(&f, Method::GET, "/api/auth/me", Some(&fresh), None).await;
+    assert_eq!(me.status, StatusCode::OK);
 }

@@ -27,6 +27,7 @@ async fn fixture() -> Fixture {
         signer: signer.clone(),
         passwords: Passwords::for_tests(),
         clock: clock.clone(),
+        agents: None,
     };
     assert!(state.bootstrap_admin(ADMIN.0, ADMIN.1).await.unwrap());
     assert!(

@@ -35,6 +35,8 @@ pub struct HistoryState {
     pub contacts: Arc<dyn ContactStore>,
     pub clock: SharedClock,
     pub default_country: String,
+    /// Only the call's agent or an admin edits its notes and tags; every edit is audited.
+    pub guard: edge::owner::CallGuard,
 }
 
 impl HistoryState {
@@ -42,6 +44,11 @@ impl HistoryState {
     pub async fn build(wiring: &wiring::Wiring) -> Result<Self, wiring::WiringError> {
         let data = wiring.data_store().await?;
         Ok(Self {
+            guard: edge::owner::CallGuard::build(
+                data.clone(),
+                wiring.auth_store().await?,
+                wiring.clock.clone(),
+            ),
             calls: data.clone(),
             history: data.clone(),
             contacts: data,
@@ -288,9 +295,23 @@ fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Stri
 
 async fn annotate(
     State(state): State<HistoryState>,
+    user: Option<Extension<CurrentUser>>,
     CallIdPath(id): CallIdPath,
     ApiJson(body): ApiJson<Annotation>,
 ) -> Result<Json<HistoryItem>, ApiError> {
+    let user = user.as_ref().map(|Extension(u)| u);
+    let result = annotate_call(&state, user, id, body).await;
+    state.guard.done(user, id, "annotate", &result).await;
+    result
+}
+
+async fn annotate_call(
+    state: &HistoryState,
+    user: Option<&CurrentUser>,
+    id: CallId,
+    body: Annotation,
+) -> Result<Json<HistoryItem>, ApiError> {
+    state.guard.allow(user, id, "annotate").await?;
     let notes = body
         .notes
         .map(|n| n.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()));
@@ -322,7 +343,7 @@ async fn annotate(
         })
         .await?
         .ok_or_else(|| ApiError::CallNotFound(id.to_string()))?;
-    Ok(Json(item(&state, &mut Names::default(), &updated).await))
+    Ok(Json(item(state, &mut Names::default(), &updated).await))
 }
 
 const CSV_HEADER: [&str; 16] = [

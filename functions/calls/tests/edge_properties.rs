@@ -91,6 +91,11 @@ async fn fixture() -> Fixture {
             contacts: Arc::new(store.clone()),
             clock: clock.clone(),
             default_country: "US".into(),
+            guard: edge::owner::CallGuard::build(
+                Arc::new(store.clone()),
+                Arc::new(store.clone()),
+                Arc::new(ports::SystemClock),
+            ),
         },
         DetailState {
             calls: Arc::new(store.clone()),

@@ -160,6 +160,11 @@ async fn fixture() -> Fixture {
         contacts: Arc::new(store.clone()),
         clock: FixedClock::at(d + Duration::days(2)),
         default_country: "US".into(),
+        guard: edge::owner::CallGuard::build(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Arc::new(ports::SystemClock),
+        ),
     }));
     Fixture { store, router, ids }
 }
@@ -481,6 +486,11 @@ async fn a_large_export_streams_every_row_once() {
         contacts: Arc::new(store.clone()),
         clock: FixedClock::at(base + Duration::days(1)),
         default_country: "US".into(),
+        guard: edge::owner::CallGuard::build(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Arc::new(ports::SystemClock),
+        ),
     }));
     let a = call(&router, Method::GET, "/api/calls/export.csv", None).await;
     let rows = domain::csv::parse(a.body.as_str().unwrap()).unwrap();
@@ -504,6 +514,11 @@ async fn history_and_detail_share_the_call_path() {
             contacts: Arc::new(store.clone()),
             clock: FixedClock::at(day()),
             default_country: "US".into(),
+            guard: edge::owner::CallGuard::build(
+                Arc::new(store.clone()),
+                Arc::new(store.clone()),
+                Arc::new(ports::SystemClock),
+            ),
         },
         calls::DetailState {
             calls: Arc::new(store.clone()),
@@ -563,6 +578,11 @@ async fn export_neutralises_every_formula_prefix() {
         contacts: Arc::new(store.clone()),
         clock: FixedClock::at(base + Duration::days(1)),
         default_country: "US".into(),
+        guard: edge::owner::CallGuard::build(
+            Arc::new(store.clone()),
+            Arc::new(store.clone()),
+            Arc::new(ports::SystemClock),
+        ),
     }));
     let a = call(&router, Method::GET, "/api/calls/export.csv", None).await;
     assert_eq!(a.status, StatusCode::OK);

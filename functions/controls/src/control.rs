@@ -19,6 +19,8 @@ pub struct ControlsState {
     pub contacts: Arc<dyn ports::ContactStore>,
     /// The team's hold music and recording preferences.
     pub settings: Arc<dyn ports::SettingsStore>,
+    /// Only the call's agent or an admin controls it; every control is audited.
+    pub guard: edge::owner::CallGuard,
     /// Hold music when the settings name none (`HOLD_MUSIC_URL`); must be reachable by Telnyx.
     pub default_hold_music_url: String,
 }
@@ -40,6 +42,22 @@ pub enum Control {
     },
     RecordingStart,
     RecordingStop,
+}
+
+impl Control {
+    /// The name the audit trail keeps.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Control::Mute => "mute",
+            Control::Unmute => "unmute",
+            Control::Hold => "hold",
+            Control::Resume => "resume",
+            Control::Speaker { .. } => "speaker",
+            Control::Dtmf { .. } => "dtmf",
+            Control::RecordingStart => "recording_start",
+            Control::RecordingStop => "recording_stop",
+        }
+    }
 }
 
 impl ControlsState {
@@ -100,6 +118,18 @@ async fn hold(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {
         },
     )
     .await
+    .map_err(|e| match e {
+        // Telnyx refusing the playback is almost always a URL it cannot fetch or play.
+        ApiError::Telnyx(t @ ports::TelnyxError::Rejected { .. }) => ApiError::problem(
+            axum::http::StatusCode::BAD_GATEWAY,
+            "hold_music_unavailable",
+            format!(
+                "the hold music could not be played ({}): check the hold music URL in settings",
+                t.message()
+            ),
+        ),
+        other => other,
+    })
 }
 
 async fn resume(s: &ControlsState, id: CallId) -> Result<CallAt, ApiError> {

@@ -14,11 +14,11 @@ pub use control::{Control, ControlsState};
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use domain::CallId;
 use edge::ApiError;
 use edge::RouteTable;
-use edge::auth::Route;
+use edge::auth::{CurrentUser, Route};
 use edge::commands::Commander;
 use edge::http::{ApiJson, CallIdPath};
 use edge::view::CallView;
@@ -37,6 +37,11 @@ impl ControlsState {
         Ok(Self {
             contacts: data.clone(),
             settings: data,
+            guard: edge::owner::CallGuard::build(
+                store.clone(),
+                wiring.auth_store().await?,
+                wiring.clock.clone(),
+            ),
             calls: store.clone(),
             commander: Commander {
                 telnyx: wiring.call_control().await?,
@@ -54,9 +59,9 @@ impl ControlsState {
 /// A handler for a control that takes no body: the path names it.
 macro_rules! plain {
     ($control:expr) => {
-        |State(s): State<ControlsState>, CallIdPath(id): CallIdPath| async move {
-            apply(&s, id, $control).await
-        }
+        |State(s): State<ControlsState>,
+         user: Option<Extension<CurrentUser>>,
+         CallIdPath(id): CallIdPath| async move { apply(&s, user, id, $control).await }
     };
 }
 
@@ -101,12 +106,19 @@ pub fn router(state: ControlsState) -> Router {
     table().router().with_state(state)
 }
 
+/// Only the call's agent or an admin gets past the guard; what the control came to is audited.
 async fn apply(
     s: &ControlsState,
+    user: Option<Extension<CurrentUser>>,
     id: CallId,
     control: Control,
 ) -> Result<Json<CallView>, ApiError> {
-    Ok(Json(s.apply_control(id, control).await?.view()))
+    let user = user.as_ref().map(|Extension(u)| u);
+    let name = control.name();
+    s.guard.allow(user, id, name).await?;
+    let result = s.apply_control(id, control).await;
+    s.guard.done(user, id, name, &result).await;
+    Ok(Json(result?.view()))
 }
 
 #[derive(Deserialize)]
@@ -127,10 +139,11 @@ impl TryFrom<SpeakerBody> for Control {
 
 async fn speaker(
     State(s): State<ControlsState>,
+    user: Option<Extension<CurrentUser>>,
     CallIdPath(id): CallIdPath,
     ApiJson(body): ApiJson<SpeakerBody>,
 ) -> Result<Json<CallView>, ApiError> {
-    apply(&s, id, body.try_into()?).await
+    apply(&s, user, id, body.try_into()?).await
 }
 
 #[derive(Deserialize)]
@@ -140,6 +153,7 @@ struct DtmfBody {
 
 async fn dtmf(
     State(s): State<ControlsState>,
+    user: Option<Extension<CurrentUser>>,
     CallIdPath(id): CallIdPath,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DtmfBody>,
@@ -154,7 +168,7 @@ async fn dtmf(
         .filter(|k| !k.is_empty() && k.len() <= 64)
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    apply(&s, id, Control::Dtmf { digits, press }).await
+    apply(&s, user, id, Control::Dtmf { digits, press }).await
 }
 
 /// Checks a DTMF string: 1 to [`MAX_DTMF_DIGITS`] of `0-9 * # A-D`.

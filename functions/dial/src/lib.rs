@@ -104,6 +104,7 @@ impl DialState {
                 contacts: data.clone(),
                 history: data,
                 limiter: auth.clone(),
+                users: auth.clone(),
                 audit: auth,
                 rate_per_minute: c.dial_rate_per_minute,
             },

@@ -33,6 +33,8 @@ pub struct DialPolicy {
     pub limiter: Arc<dyn RateLimiter>,
     /// Refused dials are kept here: who tried to call what.
     pub audit: Arc<dyn AuditLog>,
+    /// The caller's own agent mode and phone, and their softphone's credential.
+    pub users: Arc<dyn ports::auth::UserStore>,
     /// Dials one user may place per minute (`DIAL_RATE_PER_MINUTE`); an address gets three
     /// users' worth, at least [`DIAL_RATE_PER_ADDRESS`].
     pub rate_per_minute: u32,
@@ -55,6 +57,7 @@ impl DialPolicy {
             contacts: store.clone(),
             history: store.clone(),
             limiter: store.clone(),
+            users: store.clone(),
             audit: store,
             rate_per_minute: DIAL_RATE_PER_USER,
         }
@@ -110,6 +113,8 @@ enum AgentTarget {
     None,
     /// The agent's own phone (E.164).
     Phone(PhoneNumber),
+    /// The agent's registered softphone: `sip:<user>@sip.telnyx.com`.
+    Browser(String),
 }
 
 /// Contact ids are ours (UUIDs) or a CRM's; anything longer is not an id.
@@ -136,7 +141,7 @@ impl DialState {
         self.rate_limit(caller).await?;
         let settings = self.policy.settings.load_settings().await?;
         let (to, from) = self.numbers(&request, &settings)?;
-        let agent = self.agent_target(&request, &settings)?;
+        let agent = self.agent_target(caller, &request, &settings).await?;
         let contact_id = request.contact_id.filter(|c| !c.is_empty());
         if contact_id.as_deref().is_some_and(|c| !valid_contact_id(c)) {
             return Err(ApiError::invalid_field(
@@ -166,30 +171,71 @@ impl DialState {
         call.recording_active = record;
         match agent {
             AgentTarget::None => {
-                self.calls.insert(&call).await?;
+                self.store_call(caller, &settings, &call).await?;
                 let command = self.dial_command(&call, &settings, record);
                 self.dial(&call, &command).await
             }
             AgentTarget::Phone(phone) => {
                 // The agent first; the processor dials the customer when they answer.
                 call.agent = Some(AgentLeg::new(AgentMode::Phone, phone.to_string()));
-                self.calls.insert(&call).await?;
+                self.store_call(caller, &settings, &call).await?;
                 let command = self.agent_dial_command(&call, phone.to_string());
+                self.dial(&call, &command).await
+            }
+            AgentTarget::Browser(uri) => {
+                call.agent = Some(AgentLeg::new(AgentMode::Browser, uri.clone()));
+                self.store_call(caller, &settings, &call).await?;
+                let command = self.agent_dial_command(&call, uri);
                 self.dial(&call, &command).await
             }
         }
     }
 
-    /// The agent leg the team's settings ask for. Refused before anything is stored or sent.
-    fn agent_target(
+    /// Stores the new call, atomically with the per-user concurrent-call limit: the policy check
+    /// before read usage a moment ago, and parallel dials of one agent could all have passed it.
+    async fn store_call(
         &self,
+        caller: &Caller,
+        settings: &Settings,
+        call: &Call,
+    ) -> Result<(), ApiError> {
+        if caller.user.is_none() {
+            self.calls.insert(call).await?;
+            return Ok(());
+        }
+        let limit = settings.dial_policy.max_concurrent_calls;
+        // Calls stuck without their final webhook stop counting after a day, as in `usage`.
+        let since = self.clock.now() - Duration::days(1);
+        if self.calls.insert_within_limit(call, limit, since).await? {
+            return Ok(());
+        }
+        let refusal = domain::policy::DialRefusal::TooManyConcurrent { limit };
+        self.refused(caller, refusal.code(), &refusal.message())
+            .await;
+        Err(ApiError::Forbidden {
+            code: refusal.code(),
+            detail: refusal.message(),
+        })
+    }
+
+    /// The agent leg in force for the caller (their own choice, else the team's default).
+    /// Refused before anything is stored or sent.
+    async fn agent_target(
+        &self,
+        caller: &Caller,
         request: &PlaceCall,
         settings: &Settings,
     ) -> Result<AgentTarget, ApiError> {
-        match settings.agent_mode {
+        let user = match &caller.user {
+            Some(u) => self.policy.users.user_by_id(&u.id).await?,
+            None => None,
+        };
+        let choice = user.as_ref().map(|u| u.agent.clone()).unwrap_or_default();
+        let (mode, phone) = choice.effective(settings);
+        match mode {
             AgentMode::None => Ok(AgentTarget::None),
-            AgentMode::Phone => match &settings.agent_phone {
-                Some(phone) => Ok(AgentTarget::Phone(phone.clone())),
+            AgentMode::Phone => match phone {
+                Some(phone) => Ok(AgentTarget::Phone(phone)),
                 None => Err(ApiError::invalid_field(
                     "agent_phone_required",
                     "agent_phone",
@@ -197,13 +243,16 @@ impl DialState {
                 )),
             },
             AgentMode::Browser => {
-                let _ = request.agent_ready;
-                Err(ApiError::Conflict {
-                    code: "agent_not_registered",
-                    detail: "your softphone is not registered: open the softphone and allow the \
-                             microphone, then call again"
-                        .into(),
-                })
+                let credential = user.and_then(|u| u.webrtc);
+                match (request.agent_ready, credential) {
+                    (Some(true), Some(c)) => Ok(AgentTarget::Browser(c.sip_uri())),
+                    _ => Err(ApiError::Conflict {
+                        code: "agent_not_registered",
+                        detail: "your softphone is not registered: open the softphone and allow \
+                                 the microphone, then call again"
+                            .into(),
+                    }),
+                }
             }
         }
     }

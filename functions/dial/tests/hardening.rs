@@ -103,3 +103,53 @@ async fn a_contact_id_of_the_wrong_shape_is_refused_and_nothing_is_sent() {
     }
     assert_eq!(f.store.list(&everything()).await.unwrap().len(), 3);
 }
+
+/// The concurrent-call limit holds under a burst: of N simultaneous dials from one agent,
+/// exactly the limit are placed and the rest refused, whatever the interleaving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_dials_place_exactly_the_concurrent_limit() {
+    let f = fixture().await;
+    let limit =
+        domain::policy::DialPolicy::for_countries(Vec::<String>::new()).max_concurrent_calls;
+    let n = 12;
+    let state = std::sync::Arc::new(f.state.clone());
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let state = state.clone();
+            tokio::spawn(async move { state.place_call(&agent("u1"), dial(None)).await })
+        })
+        .collect();
+    let mut placed = 0;
+    let mut refused = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => placed += 1,
+            Err(e) => refused.push(e),
+        }
+    }
+    assert_eq!(placed, limit, "placed; refused: {refused:?}");
+    assert_eq!(refused.len() as u32, n - limit);
+    for e in &refused {
+        assert!(
+            matches!(
+                e,
+                ApiError::Forbidden {
+                    code: "too_many_concurrent_calls",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+    let stored = f.store.list(&everything()).await.unwrap();
+    assert_eq!(
+        stored.len() as u32,
+        limit,
+        "only the placed calls are stored"
+    );
+    // Another agent has their own limit.
+    f.state
+        .place_call(&agent("u2"), dial(None))
+        .await
+        .expect("another agent still dials");
+}

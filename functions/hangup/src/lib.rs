@@ -2,11 +2,11 @@
 //! call that already ended answers 200 with the call.
 
 use axum::extract::State;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use domain::{Call, CallId};
 use edge::ApiError;
 use edge::RouteTable;
-use edge::auth::Route;
+use edge::auth::{CurrentUser, Route};
 use edge::commands::{Commander, Sent};
 use edge::http::CallIdPath;
 use edge::view::{CallAt, CallView};
@@ -20,6 +20,8 @@ pub struct HangupState {
     pub contacts: Arc<dyn ports::ContactStore>,
     pub commander: Commander,
     pub clock: SharedClock,
+    /// Only the call's agent or an admin hangs it up; every hangup is audited.
+    pub guard: edge::owner::CallGuard,
 }
 
 impl HangupState {
@@ -29,6 +31,11 @@ impl HangupState {
         let store = wiring.store().await?;
         Ok(Self {
             contacts: wiring.data_store().await?,
+            guard: edge::owner::CallGuard::build(
+                store.clone(),
+                wiring.auth_store().await?,
+                wiring.clock.clone(),
+            ),
             calls: store.clone(),
             commander: Commander {
                 telnyx: wiring.call_control().await?,
@@ -56,9 +63,14 @@ pub fn router(state: HangupState) -> Router {
 
 async fn hangup(
     State(state): State<HangupState>,
+    user: Option<Extension<CurrentUser>>,
     CallIdPath(id): CallIdPath,
 ) -> Result<Json<CallView>, ApiError> {
-    Ok(Json(state.hang_up(id).await?.view()))
+    let user = user.as_ref().map(|Extension(u)| u);
+    state.guard.allow(user, id, "hangup").await?;
+    let result = state.hang_up(id).await;
+    state.guard.done(user, id, "hangup", &result).await;
+    Ok(Json(result?.view()))
 }
 
 impl HangupState {

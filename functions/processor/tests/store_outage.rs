@@ -63,6 +63,17 @@ impl CallStore for Outage {
         self.check(&self.calls_down)?;
         self.inner.insert(call).await
     }
+    async fn insert_within_limit(
+        &self,
+        call: &Call,
+        max_active: u32,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.check(&self.calls_down)?;
+        self.inner
+            .insert_within_limit(call, max_active, since)
+            .await
+    }
     async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError> {
         self.check(&self.calls_down)?;
         self.inner.get(id).await

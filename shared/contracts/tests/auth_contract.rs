@@ -29,6 +29,9 @@ fn user(id: &str, email: &str, name: &str) -> User {
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt-{id}$hash"),
         // Sub-microsecond detail, so precision loss in a store shows.
         created_at: Utc.timestamp_nanos(1_767_225_600_123_456_789),
+        sessions_valid_after: None,
+        agent: Default::default(),
+        webrtc: None,
     }
 }
 
@@ -95,6 +98,47 @@ mod cases {
         assert_eq!(s.list_users().await.unwrap(), vec![ana, zed]);
     }
 
+    /// A user's own agent mode and phone and their softphone credential are kept with them;
+    /// users stored before these fields existed read as "team default, no credential".
+    pub async fn agent_choice_and_softphone_credential_round_trip<S: Store>(s: S) {
+        let plain = user("u1", "ana@example.com", "Ana");
+        s.insert_user(&plain).await.unwrap();
+        let got = s.user_by_id("u1").await.unwrap().unwrap();
+        assert_eq!(got.agent, domain::user::AgentChoice::default());
+        assert_eq!(got.webrtc, None);
+        let phone = domain::PhoneNumber::parse("+13125550100", "US").unwrap();
+        let credential = domain::user::WebRtcCredential {
+            credential_id: "cred-1".into(),
+            sip_username: "gencredabc".into(),
+        };
+        let (p, c) = (phone.clone(), credential.clone());
+        let updated = s
+            .update_user("u1", &move |u: &mut User| {
+                u.agent.mode = Some(domain::settings::AgentMode::Phone);
+                u.agent.phone = Some(p.clone());
+                u.webrtc = Some(c.clone());
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.agent.phone.as_ref(), Some(&phone));
+        let got = s.user_by_email("ana@example.com").await.unwrap().unwrap();
+        assert_eq!(got, updated);
+        assert_eq!(got.agent.mode, Some(domain::settings::AgentMode::Phone));
+        assert_eq!(got.webrtc, Some(credential));
+        // Back to the team's default, credential forgotten.
+        let cleared = s
+            .update_user("u1", &|u: &mut User| {
+                u.agent = Default::default();
+                u.webrtc = None;
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.user_by_id("u1").await.unwrap().unwrap(), cleared);
+        assert_eq!(cleared.agent, domain::user::AgentChoice::default());
+    }
+
     pub async fn updates_apply_and_unknown_users_are_none<S: Store>(s: S) {
         s.insert_user(&user("u1", "ana@example.com", "Ana"))
             .await
@@ -145,6 +189,44 @@ mod cases {
         );
         assert_eq!(s.user_by_id("nobody").await.unwrap(), None);
         assert_eq!(s.list_users().await.unwrap().len(), 3);
+    }
+
+    pub async fn the_sessions_stamp_round_trips<S: Store>(s: S) {
+        let ana = user("u1", "ana@example.com", "Ana");
+        s.insert_user(&ana).await.unwrap();
+        assert_eq!(
+            s.user_by_id("u1")
+                .await
+                .unwrap()
+                .unwrap()
+                .sessions_valid_after,
+            None
+        );
+        let stamp = Utc.timestamp_nanos(4_102_444_800_987_654_321);
+        let updated = s
+            .update_user("u1", &move |u: &mut User| {
+                u.sessions_valid_after = Some(stamp)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.sessions_valid_after, Some(stamp));
+        let read = s.user_by_id("u1").await.unwrap().unwrap();
+        assert_eq!(read, updated);
+        assert!(!read.session_is_current(stamp.timestamp()));
+        assert!(read.session_is_current(stamp.timestamp() + 1));
+        assert_eq!(
+            s.user_by_email("ana@example.com").await.unwrap(),
+            Some(read.clone())
+        );
+        assert_eq!(s.list_users().await.unwrap(), vec![read]);
+        // A later change to something else keeps the stamp.
+        let renamed = s
+            .update_user("u1", &|u: &mut User| u.name = "Ana L".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(renamed.sessions_valid_after, Some(stamp));
     }
 
     pub async fn concurrent_user_updates_lose_nothing<S: Store>(s: S) {
@@ -469,7 +551,9 @@ macro_rules! auth_contract {
         crate::backend_cases!($backend, $open;
             users_are_unique_by_email,
             users_are_found_by_id_and_email_and_listed,
+            agent_choice_and_softphone_credential_round_trip,
             updates_apply_and_unknown_users_are_none,
+            the_sessions_stamp_round_trips,
             concurrent_user_updates_lose_nothing,
             audit_is_newest_first_and_limited,
             rate_limits_count_per_key_and_window,

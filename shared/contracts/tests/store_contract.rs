@@ -245,6 +245,52 @@ mod cases {
         assert_eq!(s.get(c.id).await.unwrap(), Some(c));
     }
 
+    pub async fn parallel_inserts_never_pass_the_active_limit<S: Store>(s: S) {
+        let placed_by = |user: &str, at| {
+            let mut c = call_at(at);
+            c.placed_by = Some(user.into());
+            c
+        };
+        let since = t0() - Span::days(1);
+        // Limit 3, twelve at once: exactly three stored, whatever the interleaving.
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let s = s.clone();
+                let c = placed_by("ana", t0() + Span::milliseconds(i));
+                tokio::spawn(async move { s.insert_within_limit(&c, 3, since).await.unwrap() })
+            })
+            .collect();
+        let mut stored = 0;
+        for t in tasks {
+            stored += u32::from(t.await.unwrap());
+        }
+        assert_eq!(stored, 3);
+        let all = s
+            .list(&CallQuery {
+                limit: 100,
+                before: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        // Another user, calls with no placer and calls older than `since` are not counted.
+        assert!(
+            s.insert_within_limit(&placed_by("bo", t0()), 3, since)
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.insert_within_limit(&call_at(t0()), 0, since)
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.insert_within_limit(&placed_by("ana", t0()), 3, t0() + Span::seconds(1))
+                .await
+                .unwrap()
+        );
+    }
+
     pub async fn concurrent_updates_lose_nothing<S: Store>(s: S) {
         let c = call_at(t0());
         s.insert(&c).await.unwrap();
@@ -513,6 +559,7 @@ macro_rules! store_contract {
             updating_a_missing_call_is_none,
             an_update_that_changes_nothing_returns_the_call,
             concurrent_updates_lose_nothing,
+            parallel_inserts_never_pass_the_active_limit,
             history_pages_are_stable_while_calls_arrive,
             the_event_log_keeps_each_event_once,
             the_command_log_keeps_each_calls_commands_in_order,

@@ -116,6 +116,11 @@ impl ApiError {
         }
     }
 
+    /// The stable code this error answers with.
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Invalid { code, .. } => (StatusCode::BAD_REQUEST, code),

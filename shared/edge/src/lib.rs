@@ -6,6 +6,7 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod http;
+pub mod owner;
 pub mod routes;
 pub mod view;
 

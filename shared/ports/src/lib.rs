@@ -33,6 +33,16 @@ pub type CallChange<'a> = &'a (dyn Fn(&mut Call) + Send + Sync);
 pub trait CallStore: Send + Sync {
     /// Inserts a new call. `Duplicate` if the id exists.
     async fn insert(&self, call: &Call) -> Result<(), StoreError>;
+    /// Inserts a new call unless the user who placed it already has `max_active` calls not yet
+    /// ended that started at or after `since`: the count and the insert are one step per user,
+    /// so parallel dials can never pass the limit together. `Ok(false)`: at the limit, nothing
+    /// stored. A call with no placer is inserted as by [`CallStore::insert`].
+    async fn insert_within_limit(
+        &self,
+        call: &Call,
+        max_active: u32,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError>;
     async fn find_by_call_control_id(
         &self,
@@ -239,6 +249,21 @@ pub trait CallControl: Send + Sync {
         recording_id: &str,
         format: Option<&str>,
     ) -> Result<String, TelnyxError>;
+}
+
+/// Telnyx telephony credentials for agents' softphones (browser mode), on the deployment's
+/// credential connection.
+#[async_trait]
+pub trait WebRtcAccounts: Send + Sync {
+    async fn create_credential(
+        &self,
+        connection_id: &str,
+        name: &str,
+    ) -> Result<domain::user::WebRtcCredential, TelnyxError>;
+    /// A login token (a JWT) for the credential: a secret, never logged.
+    async fn credential_token(&self, credential_id: &str) -> Result<Secret, TelnyxError>;
+    /// Removes it; one that is already gone is not an error.
+    async fn delete_credential(&self, credential_id: &str) -> Result<(), TelnyxError>;
 }
 
 /// What happened to a command we sent to Telnyx, for the call's timeline.

@@ -1,8 +1,8 @@
 //! Calls, the raw event log and the command log.
 
 use crate::store::{
-    COMMANDS, EVENTS, MongoStore, classify, collect, decode_call, decode_event, encode_call,
-    encode_event, micros, update_versioned,
+    COMMANDS, EVENTS, MongoStore, classify, collect, contention_pause, decode_call, decode_event,
+    encode_call, encode_event, micros, update_versioned,
 };
 use async_trait::async_trait;
 use domain::{Call, CallId};
@@ -13,6 +13,13 @@ use ports::{
     StoreError,
 };
 
+/// One document per user whose dials take turns (see `insert_within_limit`).
+const DIAL_LOCKS: &str = "dial_locks";
+/// How long a dial lease lasts if its holder never releases it (a crashed instance).
+const DIAL_LEASE_MS: i64 = 10_000;
+/// Attempts at a held lease before giving up (each after a randomised pause).
+const MAX_LEASE_ATTEMPTS: u32 = 200;
+
 #[async_trait]
 impl CallStore for MongoStore {
     async fn insert(&self, call: &Call) -> Result<(), StoreError> {
@@ -22,6 +29,73 @@ impl CallStore for MongoStore {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    /// Dials of one user take turns through a lease in `dial_locks` (one document per user,
+    /// taken by an upsert that only matches an expired lease, so a second taker hits the
+    /// duplicate `_id`). Under it, the count of the user's live calls and the insert cannot be
+    /// interleaved with another dial of the same user. A lease left by a crashed instance
+    /// expires after [`DIAL_LEASE_MS`].
+    async fn insert_within_limit(
+        &self,
+        call: &Call,
+        max_active: u32,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(user) = call.placed_by.clone() else {
+            self.insert(call).await?;
+            return Ok(true);
+        };
+        let locks = self.collection(DIAL_LOCKS).await?;
+        let holder = ObjectId::new().to_hex();
+        let mut attempt = 0;
+        loop {
+            let now = chrono::Utc::now().timestamp_millis();
+            let taken = locks
+                .update_one(
+                    doc! { "_id": &user, "until_ms": { "$lt": now } },
+                    doc! { "$set": { "holder": &holder, "until_ms": now + DIAL_LEASE_MS } },
+                )
+                .upsert(true)
+                .await
+                .map_err(classify);
+            match taken {
+                Ok(_) => break,
+                Err(StoreError::Duplicate(_)) if attempt < MAX_LEASE_ATTEMPTS => {
+                    contention_pause(attempt.min(8)).await;
+                    attempt += 1;
+                }
+                Err(StoreError::Duplicate(e)) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "dial lease for {user} not taken after {MAX_LEASE_ATTEMPTS} attempts: {e}"
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let outcome = async {
+            let active = self
+                .calls()
+                .await?
+                .count_documents(doc! {
+                    "facts.placed_by": &user,
+                    "facts.class": "active",
+                    "started_at_us": { "$gte": micros(since) },
+                })
+                .await
+                .map_err(classify)?;
+            if active >= u64::from(max_active) {
+                return Ok(false);
+            }
+            self.insert(call).await?;
+            Ok(true)
+        }
+        .await;
+        // Released whatever happened; if this fails the lease simply expires.
+        let _ = locks
+            .delete_one(doc! { "_id": &user, "holder": &holder })
+            .await;
+        outcome
     }
 
     async fn get(&self, id: CallId) -> Result<Option<Call>, StoreError> {

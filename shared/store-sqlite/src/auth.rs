@@ -290,6 +290,9 @@ mod tests {
             disabled: false,
             password_hash: "$argon2id$x".into(),
             created_at: Utc::now(),
+            sessions_valid_after: None,
+            agent: Default::default(),
+            webrtc: None,
         }
     }
 

@@ -10,13 +10,42 @@ use rusqlite::{OptionalExtension, params};
 #[async_trait]
 impl CallStore for SqliteStore {
     async fn insert(&self, call: &Call) -> Result<(), StoreError> {
+        self.insert_within_limit(call, u32::MAX, chrono::DateTime::<chrono::Utc>::MIN_UTC)
+            .await
+            .map(|_| ())
+    }
+
+    async fn insert_within_limit(
+        &self,
+        call: &Call,
+        max_active: u32,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
         let doc = encode_call(call)?;
         let id = call.id.to_string();
         let ccid = call.telnyx.as_ref().map(|t| t.call_control_id.clone());
         let started = micros(call.started_at);
+        let since = micros(since);
         let call = call.clone();
         self.run(move |conn| {
-            let tx = conn.transaction().map_err(unavailable)?;
+            // IMMEDIATE takes the write lock before the count, so no other writer (another
+            // process on the same file included) can insert between the count and the insert.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            if let (Some(user), true) = (&call.placed_by, max_active < u32::MAX) {
+                let active: i64 = tx
+                    .query_row(
+                        "SELECT COUNT(*) FROM calls
+                         WHERE placed_by = ?1 AND class = 'active' AND started_at_us >= ?2",
+                        params![user, since],
+                        |r| r.get(0),
+                    )
+                    .map_err(unavailable)?;
+                if active >= i64::from(max_active) {
+                    return Ok(false);
+                }
+            }
             tx.execute(
                 "INSERT INTO calls (id, call_control_id, started_at_us, doc, version) VALUES (?1, ?2, ?3, ?4, 1)",
                 params![id, ccid, started, doc],
@@ -30,7 +59,8 @@ impl CallStore for SqliteStore {
                 other => unavailable(other),
             })?;
             store_facts(&tx, &call)?;
-            tx.commit().map_err(unavailable)
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
         })
         .await
     }

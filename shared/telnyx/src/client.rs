@@ -89,6 +89,18 @@ impl TelnyxHttp {
         url: reqwest::Url,
         body: Option<&Value>,
     ) -> Result<Value, TelnyxError> {
+        let bytes = self.send_raw(method, url, body).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| TelnyxError::Unavailable(format!("unreadable Telnyx answer: {e}")))
+    }
+
+    /// The answer's body as sent (the token endpoint answers `text/plain`).
+    async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+    ) -> Result<bytes::Bytes, TelnyxError> {
         let mut last_error = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -134,9 +146,7 @@ impl TelnyxHttp {
                 .await
                 .map_err(|e| TelnyxError::Unavailable(without_url(e).to_string()))?;
             if status.is_success() {
-                return serde_json::from_slice(&bytes).map_err(|e| {
-                    TelnyxError::Unavailable(format!("unreadable Telnyx answer: {e}"))
-                });
+                return Ok(bytes);
             }
             return Err(rejection(status.as_u16(), &bytes));
         }
@@ -278,6 +288,85 @@ impl CallControl for TelnyxHttp {
             .or_else(|| urls["wav"].as_str())
             .map(str::to_string)
             .ok_or_else(|| TelnyxError::Unavailable("Telnyx gave no download link".into()))
+    }
+}
+
+impl TelnyxHttp {
+    /// Creates a credential connection (done once per deployment: agents' softphone credentials
+    /// live on it) and answers its id. docs/deploy.md shows the same request with curl.
+    pub async fn create_credential_connection(
+        &self,
+        connection_name: &str,
+        user_name: &str,
+        password: &ports::Secret,
+    ) -> Result<String, TelnyxError> {
+        let body = json!({
+            "connection_name": connection_name,
+            "user_name": user_name,
+            "password": password.expose(),
+        });
+        let answer = self
+            .post(self.url(&["credential_connections"]), &body)
+            .await?;
+        answer["data"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| TelnyxError::Unavailable("Telnyx gave no connection id".into()))
+    }
+}
+
+#[derive(Deserialize)]
+struct CredentialAnswer {
+    data: CredentialData,
+}
+
+#[derive(Deserialize)]
+struct CredentialData {
+    id: String,
+    sip_username: String,
+}
+
+#[async_trait]
+impl ports::WebRtcAccounts for TelnyxHttp {
+    async fn create_credential(
+        &self,
+        connection_id: &str,
+        name: &str,
+    ) -> Result<domain::user::WebRtcCredential, TelnyxError> {
+        let body = json!({ "connection_id": connection_id, "name": name, "tag": "dialer-agent" });
+        let answer = self
+            .post(self.url(&["telephony_credentials"]), &body)
+            .await?;
+        let answer: CredentialAnswer = serde_json::from_value(answer)
+            .map_err(|e| TelnyxError::Unavailable(format!("unexpected credential answer: {e}")))?;
+        Ok(domain::user::WebRtcCredential {
+            credential_id: answer.data.id,
+            sip_username: answer.data.sip_username,
+        })
+    }
+
+    async fn credential_token(&self, credential_id: &str) -> Result<ports::Secret, TelnyxError> {
+        let url = self.url(&["telephony_credentials", credential_id, "token"]);
+        let bytes = self.send_raw(reqwest::Method::POST, url, None).await?;
+        let token = String::from_utf8(bytes.to_vec())
+            .map_err(|_| TelnyxError::Unavailable("the token is not text".into()))?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(TelnyxError::Unavailable(
+                "Telnyx answered an empty token".into(),
+            ));
+        }
+        Ok(ports::Secret::new(token))
+    }
+
+    async fn delete_credential(&self, credential_id: &str) -> Result<(), TelnyxError> {
+        let url = self.url(&["telephony_credentials", credential_id]);
+        match self.send_raw(reqwest::Method::DELETE, url, None).await {
+            Ok(_) => Ok(()),
+            // Already gone: what deleting wanted.
+            Err(TelnyxError::Rejected { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 

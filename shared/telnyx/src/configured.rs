@@ -119,6 +119,28 @@ impl CallControl for ConfiguredTelnyx {
 }
 
 #[async_trait]
+impl ports::WebRtcAccounts for ConfiguredTelnyx {
+    async fn create_credential(
+        &self,
+        connection_id: &str,
+        name: &str,
+    ) -> Result<domain::user::WebRtcCredential, TelnyxError> {
+        self.client()
+            .await?
+            .create_credential(connection_id, name)
+            .await
+    }
+
+    async fn credential_token(&self, credential_id: &str) -> Result<ports::Secret, TelnyxError> {
+        self.client().await?.credential_token(credential_id).await
+    }
+
+    async fn delete_credential(&self, credential_id: &str) -> Result<(), TelnyxError> {
+        self.client().await?.delete_credential(credential_id).await
+    }
+}
+
+#[async_trait]
 impl NumberInventory for ConfiguredTelnyx {
     async fn owned_numbers(&self) -> Result<Vec<OwnedNumber>, TelnyxError> {
         self.client().await?.owned_numbers().await

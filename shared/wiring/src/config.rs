@@ -34,6 +34,25 @@ pub struct Config {
     pub admin_password: Option<Secret>,
     /// Dials one user may place per minute.
     pub dial_rate_per_minute: u32,
+    /// The Telnyx credential connection agents' softphones sign in to
+    /// (`TELNYX_CREDENTIAL_CONNECTION_ID`); without it browser mode is not configured.
+    pub telnyx_credential_connection_id: Option<String>,
+    /// The Verto WebSocket the softphone connects to (`TELNYX_WEBRTC_HOST`); unset = the SDK's
+    /// default (Telnyx's own).
+    pub webrtc_host: Option<String>,
+    /// ICE servers for the softphone (`TELNYX_WEBRTC_ICE_SERVERS`, a JSON array of
+    /// `{urls, username?, credential?}`); unset = the SDK's default.
+    pub webrtc_ice_servers: Option<Vec<IceServer>>,
+}
+
+/// One ICE server as the WebRTC API takes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IceServer {
+    pub urls: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 impl Default for Config {
@@ -57,6 +76,9 @@ impl Default for Config {
             admin_email: None,
             admin_password: None,
             dial_rate_per_minute: 10,
+            telnyx_credential_connection_id: None,
+            webrtc_host: None,
+            webrtc_ice_servers: None,
         }
     }
 }
@@ -119,6 +141,22 @@ impl Config {
             admin_password: get("ADMIN_PASSWORD").map(Secret::new),
             dial_rate_per_minute: number("DIAL_RATE_PER_MINUTE", defaults.dial_rate_per_minute)?
                 .max(1),
+            telnyx_credential_connection_id: get("TELNYX_CREDENTIAL_CONNECTION_ID")
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            webrtc_host: get("TELNYX_WEBRTC_HOST")
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+            webrtc_ice_servers: match get("TELNYX_WEBRTC_ICE_SERVERS") {
+                None => None,
+                Some(v) if v.trim().is_empty() => None,
+                Some(v) => Some(serde_json::from_str(&v).map_err(|e| ConfigError {
+                    name: "TELNYX_WEBRTC_ICE_SERVERS",
+                    problem: format!(
+                        "must be a JSON array of {{urls, username?, credential?}}: {e}"
+                    ),
+                })?),
+            },
         })
     }
 }

@@ -195,6 +195,11 @@ impl Wiring {
         Ok(self.telnyx().await?)
     }
 
+    /// Telephony credentials for agents' softphones, through the same Telnyx client.
+    pub async fn webrtc_accounts(&self) -> Result<Arc<dyn ports::WebRtcAccounts>, WiringError> {
+        Ok(self.telnyx().await?)
+    }
+
     /// The account's numbers through one cache per process (see [`OWNED_NUMBERS_TTL`]).
     pub async fn numbers(&self) -> Result<Arc<CachedInventory>, WiringError> {
         if let Some(numbers) = self.numbers.get() {

@@ -5,7 +5,8 @@ import type { FormEvent } from "react";
 import { checkNumber, displayNumber, DEFAULT_COUNTRY } from "@/lib/phone";
 import type { AgentMode, SettingsView } from "@/lib/types";
 import { Card, CardHeader, inputClass } from "@/ui/primitives";
-import { FieldRow, useSave, SaveBar } from "../form";
+import { Field } from "@/ui/Field";
+import { useSave, SaveBar } from "../form";
 
 export function CallingCard({
   settings,
@@ -62,7 +63,7 @@ export function CallingCard({
       <CardHeader title="Calling" />
       <form onSubmit={(e) => void submit(e)} aria-label="Calling" className="contents">
         <div className="space-y-4 px-5 py-4">
-          <FieldRow
+          <Field
             label="Default caller ID"
             htmlFor={ids.caller}
             error={fieldError("default_caller_id")}
@@ -92,7 +93,7 @@ export function CallingCard({
                 className={inputClass}
               />
             )}
-          </FieldRow>
+          </Field>
           <fieldset>
             <legend className="text-sm font-medium text-slate-700">Agent mode</legend>
             <div className="mt-2 grid gap-2 sm:grid-cols-3">
@@ -122,7 +123,7 @@ export function CallingCard({
             </div>
           </fieldset>
           {mode === "phone" || fieldError("agent_phone") ? (
-            <FieldRow label="Agent phone" htmlFor={ids.phone} error={fieldError("agent_phone")}>
+            <Field label="Agent phone" htmlFor={ids.phone} error={fieldError("agent_phone")}>
               <input
                 id={ids.phone}
                 type="tel"
@@ -132,9 +133,9 @@ export function CallingCard({
                 aria-invalid={fieldError("agent_phone") ? true : undefined}
                 className={inputClass}
               />
-            </FieldRow>
+            </Field>
           ) : null}
-          <FieldRow
+          <Field
             label="Hold music URL"
             htmlFor={ids.hold}
             error={fieldError("hold_music_url")}
@@ -149,7 +150,7 @@ export function CallingCard({
               aria-invalid={fieldError("hold_music_url") ? true : undefined}
               className={inputClass}
             />
-          </FieldRow>
+          </Field>
         </div>
         <SaveBar saving={saving} />
       </form>

@@ -16,7 +16,8 @@ import {
   focusRing,
   inputClass,
 } from "@/ui/primitives";
-import { FieldRow, useSave, SaveBar } from "../form";
+import { Field } from "@/ui/Field";
+import { useSave, SaveBar } from "../form";
 
 /** A country as a chip: its name, with the ISO code the API and the error messages use. */
 function CountryChip({ code, onRemove }: { code: string; onRemove?: () => void }) {
@@ -255,7 +256,7 @@ export function DialPolicyCard({
         ) : (
           <div className="mt-2 grid gap-4 sm:grid-cols-3">
             {LIMITS.map((l) => (
-              <FieldRow
+              <Field
                 key={l.field}
                 label={l.label}
                 htmlFor={ids[l.field]}
@@ -282,7 +283,7 @@ export function DialPolicyCard({
                     {l.unit}
                   </span>
                 </div>
-              </FieldRow>
+              </Field>
             ))}
           </div>
         )}

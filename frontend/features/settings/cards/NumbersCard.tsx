@@ -18,7 +18,7 @@ import {
   buttonClass,
   inputClass,
 } from "@/ui/primitives";
-import { FieldRow } from "../form";
+import { Field } from "@/ui/Field";
 
 export function NumbersCard({ defaultCaller }: { defaultCaller: string | null }) {
   const { mutate: globalMutate } = useSWRConfig();
@@ -102,11 +102,7 @@ export function NumbersCard({ defaultCaller }: { defaultCaller: string | null })
           aria-label="Search numbers"
           className="mt-2 grid gap-3 sm:grid-cols-[6rem_1fr_1fr_auto] sm:items-end"
         >
-          <FieldRow
-            label="Country"
-            htmlFor={ids.country}
-            error={searchError?.fieldError("country")}
-          >
+          <Field label="Country" htmlFor={ids.country} error={searchError?.fieldError("country")}>
             <input
               id={ids.country}
               value={country}
@@ -114,12 +110,8 @@ export function NumbersCard({ defaultCaller }: { defaultCaller: string | null })
               onChange={(e) => setCountry(e.target.value.toUpperCase())}
               className={`${inputClass} uppercase`}
             />
-          </FieldRow>
-          <FieldRow
-            label="Area code"
-            htmlFor={ids.area}
-            error={searchError?.fieldError("area_code")}
-          >
+          </Field>
+          <Field label="Area code" htmlFor={ids.area} error={searchError?.fieldError("area_code")}>
             <input
               id={ids.area}
               inputMode="numeric"
@@ -128,8 +120,8 @@ export function NumbersCard({ defaultCaller }: { defaultCaller: string | null })
               placeholder="e.g. 212"
               className={inputClass}
             />
-          </FieldRow>
-          <FieldRow
+          </Field>
+          <Field
             label="Contains digits"
             htmlFor={ids.contains}
             error={searchError?.fieldError("contains")}
@@ -142,7 +134,7 @@ export function NumbersCard({ defaultCaller }: { defaultCaller: string | null })
               placeholder="e.g. 777"
               className={inputClass}
             />
-          </FieldRow>
+          </Field>
           <button type="submit" disabled={searching} className={buttonClass("secondary")}>
             <SearchIcon size={16} /> {searching ? "Searching…" : "Search"}
           </button>
@@ -258,7 +250,7 @@ function BuyDialog({
             : ""}
           . To confirm, type the number again.
         </p>
-        <FieldRow label="Type the number to confirm" htmlFor={id} error={error ?? undefined}>
+        <Field label="Type the number to confirm" htmlFor={id} error={error ?? undefined}>
           <input
             id={id}
             type="tel"
@@ -267,7 +259,7 @@ function BuyDialog({
             placeholder={displayNumber(number.phone_number)}
             className={inputClass}
           />
-        </FieldRow>
+        </Field>
         <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
           <button type="button" onClick={onClose} className={buttonClass("secondary")}>
             Cancel

@@ -3,7 +3,8 @@
 import { useId, useState } from "react";
 import type { RecordingPrefs, SettingsView } from "@/lib/types";
 import { Card, CardHeader, inputClass } from "@/ui/primitives";
-import { FieldRow, useSave, SaveBar } from "../form";
+import { Field } from "@/ui/Field";
+import { useSave, SaveBar } from "../form";
 
 export function RecordingCard({
   settings,
@@ -42,7 +43,7 @@ export function RecordingCard({
             </span>
           </label>
           <div className="grid gap-4 sm:grid-cols-2">
-            <FieldRow label="Format" htmlFor={ids.format}>
+            <Field label="Format" htmlFor={ids.format}>
               <select
                 id={ids.format}
                 value={prefs.format}
@@ -54,8 +55,8 @@ export function RecordingCard({
                 <option value="mp3">MP3 (smaller)</option>
                 <option value="wav">WAV (lossless)</option>
               </select>
-            </FieldRow>
-            <FieldRow label="Channels" htmlFor={ids.channels}>
+            </Field>
+            <Field label="Channels" htmlFor={ids.channels}>
               <select
                 id={ids.channels}
                 value={prefs.channels}
@@ -67,7 +68,7 @@ export function RecordingCard({
                 <option value="dual">Dual (each side on its own channel)</option>
                 <option value="single">Single (mixed)</option>
               </select>
-            </FieldRow>
+            </Field>
           </div>
         </div>
         <SaveBar saving={saving} />

@@ -4,7 +4,8 @@ import { useId, useState } from "react";
 import type { FormEvent } from "react";
 import type { SettingsUpdate, SettingsView } from "@/lib/types";
 import { Badge, Card, CardHeader, buttonClass, inputClass } from "@/ui/primitives";
-import { FieldRow, useSave, SaveBar } from "../form";
+import { Field } from "@/ui/Field";
+import { useSave, SaveBar } from "../form";
 
 export function TelnyxCard({
   settings,
@@ -34,7 +35,7 @@ export function TelnyxCard({
       <CardHeader title="Telnyx account" />
       <form onSubmit={(e) => void submit(e)} aria-label="Telnyx account" className="contents">
         <div className="space-y-4 px-5 py-4">
-          <FieldRow
+          <Field
             label="API key"
             htmlFor={ids.key}
             error={fieldError("telnyx_api_key")}
@@ -78,8 +79,8 @@ export function TelnyxCard({
               aria-invalid={fieldError("telnyx_api_key") ? true : undefined}
               className={inputClass}
             />
-          </FieldRow>
-          <FieldRow
+          </Field>
+          <Field
             label="Webhook public key"
             htmlFor={ids.pub}
             hint="Set by the deployment (TELNYX_PUBLIC_KEY; the TelnyxPublicKey parameter in AWS) from Portal → Keys & Credentials → Public Key. Every webhook is verified with it."
@@ -91,8 +92,8 @@ export function TelnyxCard({
               spellCheck={false}
               className={`${inputClass} font-mono text-slate-600`}
             />
-          </FieldRow>
-          <FieldRow
+          </Field>
+          <Field
             label="Connection (Call Control application ID)"
             htmlFor={ids.conn}
             error={fieldError("telnyx_connection_id")}
@@ -105,7 +106,7 @@ export function TelnyxCard({
               aria-invalid={fieldError("telnyx_connection_id") ? true : undefined}
               className={`${inputClass} font-mono`}
             />
-          </FieldRow>
+          </Field>
         </div>
         <SaveBar saving={saving} disabled={!dirty} reason="No changes to save" />
       </form>

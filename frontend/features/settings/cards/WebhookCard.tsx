@@ -6,7 +6,7 @@ import type { SettingsView, WebhookTest } from "@/lib/types";
 import { AlertIcon, CheckIcon, CopyIcon } from "@/ui/icons";
 import { useToast } from "@/ui/Toasts";
 import { Card, CardHeader, Spinner, buttonClass, inputClass } from "@/ui/primitives";
-import { FieldRow } from "../form";
+import { Field } from "@/ui/Field";
 
 const WEBHOOK_RESULT: Record<string, string> = {
   verified: "Delivered and verified: the signature checked out and the event was queued.",
@@ -54,7 +54,7 @@ export function WebhookCard({ settings }: { settings: SettingsView }) {
     <Card>
       <CardHeader title="Webhook" />
       <div className="space-y-4 px-5 py-4">
-        <FieldRow
+        <Field
           label="Webhook URL"
           htmlFor={urlId}
           hint="Paste it into your Telnyx Call Control application's webhook URL."
@@ -77,7 +77,7 @@ export function WebhookCard({ settings }: { settings: SettingsView }) {
               <CopyIcon size={16} /> Copy
             </button>
           </div>
-        </FieldRow>
+        </Field>
         <div className="flex flex-wrap items-center gap-3">
           <button
             type="button"

@@ -151,6 +151,12 @@ async fn check(state: &AuthLayerState, req: &mut Request) -> Result<(), ApiError
             code: "account_disabled",
             detail: "this account is disabled or no longer exists".into(),
         })?;
+    if !user.session_is_current(claims.iat) {
+        return Err(ApiError::Unauthorized {
+            code: "session_ended",
+            detail: "the password changed since this session signed in; sign in again".into(),
+        });
+    }
     if !user.role.allows(needed) {
         return Err(ApiError::Forbidden {
             code: "forbidden",
