@@ -308,13 +308,13 @@ async fn until_async<F: std::future::Future<Output = Option<()>>>(
 
 pub fn row11(f: &Result<ProductFigures, String>) -> Row {
     const WHAT: &str = "11 Press Call → the page rings (browser mode, local product)";
-    const TARGET: &str = "p95 ≤ 50 ms";
+    const TARGET: &str = "p95 ≤ 25 ms";
     match f {
         Ok(f) => Row {
             what: WHAT,
             figure: spread_max(&f.press_to_ring),
             target: TARGET,
-            pass: percentile(&f.press_to_ring, 0.95) <= Duration::from_millis(50),
+            pass: percentile(&f.press_to_ring, 0.95) <= Duration::from_millis(25),
             notes: vec![
                 format!(
                     "POST /api/telnyx/dial {{agent_ready: true}} sent → telnyx_rtc.invite on the page's socket; {RING_CALLS} dials after {WARM_UP_CALLS} warm-up, each hung up while the page rings (bye seen, every leg ended) before the next"
@@ -447,7 +447,7 @@ pub fn row12(emulator: &[Duration], product: &Result<ProductFigures, String>) ->
                     ms(p95),
                     ms(emu_p95)
                 ),
-                p95 <= Duration::from_millis(20) && emu_p95 <= Duration::from_millis(5),
+                p95 <= Duration::from_millis(5) && emu_p95 <= Duration::from_millis(1),
             )
         }
         Err(why) => (
@@ -461,7 +461,7 @@ pub fn row12(emulator: &[Duration], product: &Result<ProductFigures, String>) ->
     Row {
         what: "12 WebRTC token mint (local product; emulator's token endpoint alone)",
         figure,
-        target: "product p95 ≤ 20 ms, emulator p95 ≤ 5 ms",
+        target: "product p95 ≤ 5 ms, emulator p95 ≤ 1 ms",
         pass,
         notes,
     }
@@ -474,8 +474,8 @@ pub fn rows13_14(f: &MediaFigures) -> Vec<Row> {
         Row {
             what: "13 WebRTC answer → first audio packet from the emulator (loopback)",
             figure: spread_max(a),
-            target: "p95 ≤ 150 ms",
-            pass: percentile(a, 0.95) <= Duration::from_millis(150),
+            target: "p95 ≤ 100 ms",
+            pass: percentile(a, 0.95) <= Duration::from_millis(100),
             notes: vec![format!(
                 "Verto telnyx_rtc.answer sent → first RTP packet at the page's str0m peer (ICE-lite + DTLS + first 20 ms frame); {MEDIA_CALLS} calls after {WARM_UP_CALLS} warm-up, one page registered once, a fresh peer per call"
             )],
