@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// One of the emulator's owned numbers, the caller ID of every call.
 const FROM: &str = "+13125550201";
 
-fn on_own_runtime(row: impl Future<Output = Row>) -> Row {
+pub(crate) fn on_own_runtime<T>(row: impl Future<Output = T>) -> T {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -28,15 +28,15 @@ fn on_own_runtime(row: impl Future<Output = Row>) -> Row {
     row
 }
 
-struct Local {
-    stack: Stack,
+pub(crate) struct Local {
+    pub(crate) stack: Stack,
     _dir: tempfile::TempDir,
     /// Without a session: sign-in and webhooks.
     http: reqwest::Client,
 }
 
 impl Local {
-    async fn start(emulator: EmulatorConfig, ring_timeout_secs: u32) -> Self {
+    pub(crate) async fn start(emulator: EmulatorConfig, ring_timeout_secs: u32) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let config = wiring::Config {
             data_dir: dir.path().to_path_buf(),
@@ -63,7 +63,7 @@ impl Local {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.stack.url)
     }
 
@@ -80,7 +80,7 @@ impl Local {
 
     /// Signs in as the demo admin and lifts the per-user dial limits to the most the settings
     /// allow (20 calls at once per user).
-    async fn admin(&self) -> reqwest::Client {
+    pub(crate) async fn admin(&self) -> reqwest::Client {
         let admin = self
             .sign_in(DemoAccounts::ADMIN_EMAIL, DemoAccounts::ADMIN_PASSWORD)
             .await;
@@ -97,7 +97,7 @@ impl Local {
     }
 
     /// `n` new agents, signed in.
-    async fn agents(&self, admin: &reqwest::Client, n: usize) -> Vec<reqwest::Client> {
+    pub(crate) async fn agents(&self, admin: &reqwest::Client, n: usize) -> Vec<reqwest::Client> {
         let mut agents = Vec::new();
         for i in 0..n {
             let email = format!("bench-agent-{i}@dialer.local");
@@ -129,7 +129,7 @@ fn client(token: Option<&str>) -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
     let response = request.send().await.expect("the local stack answers");
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap_or_default();

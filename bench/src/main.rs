@@ -7,11 +7,13 @@
 //! * rows 5 and 8 ([`e2e`]): the local product (`local::Stack`) over loopback HTTP, with the
 //!   Telnyx emulator (in chaos mode for row 8);
 //! * row 6 ([`startup`]): each Lambda binary started against a fake Lambda Runtime API;
-//! * row 7 ([`zips`]): the arm64 zips `scripts/build-lambdas.sh` leaves in `target/lambda`.
+//! * row 7 ([`zips`]): the arm64 zips `scripts/build-lambdas.sh` leaves in `target/lambda`;
+//! * rows 11–14 ([`webrtc`]): browser mode, with the emulator's Verto test peer as the page.
 
 mod e2e;
 mod hot;
 mod startup;
+mod webrtc;
 mod zips;
 
 use std::time::Duration;
@@ -60,7 +62,7 @@ pub fn spread(samples: &mut [Duration]) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("usage: bench [ROW...]   (rows 1-10; none = all)");
+        println!("usage: bench [ROW...]   (rows 1-14; none = all)");
         return;
     }
     let only: Vec<u8> = args
@@ -84,6 +86,9 @@ fn main() {
     }
     if wanted(8) {
         rows.push(e2e::chaos_load());
+    }
+    if (11..=14).any(&wanted) {
+        rows.extend(webrtc::run(wanted));
     }
     rows.sort_by_key(Row::number);
 

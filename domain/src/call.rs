@@ -161,6 +161,31 @@ pub struct Hangup {
     pub event_id: String,
 }
 
+impl Hangup {
+    /// The hangup an event reports, if it is one.
+    fn of(event: &CallEvent) -> Option<Self> {
+        let CallEventKind::Hangup {
+            cause,
+            source,
+            sip_code,
+            start_time,
+            end_time,
+        } = &event.kind
+        else {
+            return None;
+        };
+        Some(Hangup {
+            cause: cause.clone(),
+            source: source.clone(),
+            sip_code: sip_code.clone(),
+            start_time: *start_time,
+            end_time: *end_time,
+            occurred_at: event.occurred_at,
+            event_id: event.event_id.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
     pub recording_id: String,
@@ -358,25 +383,11 @@ impl Call {
             CallEventKind::Answered => {
                 keep_earliest(&mut self.answered, stamped(event, ()), stamp_key)
             }
-            CallEventKind::Hangup {
-                cause,
-                source,
-                sip_code,
-                start_time,
-                end_time,
-            } => keep_earliest(
-                &mut self.hangup,
-                Hangup {
-                    cause: cause.clone(),
-                    source: source.clone(),
-                    sip_code: sip_code.clone(),
-                    start_time: *start_time,
-                    end_time: *end_time,
-                    occurred_at: event.occurred_at,
-                    event_id: event.event_id.clone(),
-                },
-                |h| (h.occurred_at, &h.event_id),
-            ),
+            CallEventKind::Hangup { .. } => {
+                if let Some(h) = Hangup::of(event) {
+                    keep_earliest(&mut self.hangup, h, |h| (h.occurred_at, &h.event_id))
+                }
+            }
             CallEventKind::MachineDetectionEnded { result } => keep_earliest(
                 &mut self.machine_detection,
                 stamped(event, result.clone()),

@@ -95,6 +95,8 @@ pub struct Tally {
     pub rejected: u64,
     pub canceled: u64,
     pub failed: u64,
+    pub agent_no_answer: u64,
+    pub agent_failed: u64,
     pub talk_secs_sum: i64,
     pub ring_secs_sum: i64,
     pub ring_count: u64,
@@ -108,6 +110,8 @@ pub struct OutcomeCounts {
     pub rejected: u64,
     pub canceled: u64,
     pub failed: u64,
+    pub agent_no_answer: u64,
+    pub agent_failed: u64,
 }
 
 /// The numbers shown for a set of calls.
@@ -152,6 +156,8 @@ impl Tally {
                 rejected: self.rejected,
                 canceled: self.canceled,
                 failed: self.failed,
+                agent_no_answer: self.agent_no_answer,
+                agent_failed: self.agent_failed,
             },
             answer_rate: ratio(self.completed as f64, self.completed + missed, 4),
             total_talk_secs: self.talk_secs_sum,
@@ -171,8 +177,8 @@ impl Tally {
             Some(Outcome::Rejected) => self.rejected += 1,
             Some(Outcome::Canceled) => self.canceled += 1,
             Some(Outcome::Failed) => self.failed += 1,
-            // Counted in the total only, as the stores' aggregates do (they count by outcome).
-            Some(Outcome::AgentNoAnswer | Outcome::AgentFailed) => {}
+            Some(Outcome::AgentNoAnswer) => self.agent_no_answer += 1,
+            Some(Outcome::AgentFailed) => self.agent_failed += 1,
         }
         self.talk_secs_sum += f.talk_secs.unwrap_or(0);
         if let Some(r) = f.ring_secs {
@@ -207,6 +213,8 @@ mod tests {
             rejected: 0,
             canceled: 0,
             failed: 2,
+            agent_no_answer: 0,
+            agent_failed: 0,
             talk_secs_sum: 100,
             ring_secs_sum: 25,
             ring_count: 4,

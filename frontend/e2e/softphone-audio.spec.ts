@@ -10,6 +10,7 @@ import {
   signedOut,
   snap,
 } from "./helpers";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_MEDIA_ARGS } from "./chromium";
 
 /**
  * The whole product with real audio: the agent signs in, talks through this browser (the real
@@ -20,22 +21,8 @@ import {
 
 test.use({
   launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      // Without it Chromium gathers no 127.0.0.1 candidate, the only one the gateway takes.
-      "--allow-loopback-in-peer-connection",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS],
   },
 });
 

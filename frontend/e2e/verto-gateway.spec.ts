@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_MEDIA_ARGS } from "./chromium";
 
 /**
  * The emulator as Telnyx's WebRTC gateway, against the real `@telnyx/webrtc` SDK in real
@@ -19,18 +20,8 @@ const CONNECTION_ID = "1700000000000000001";
 
 test.use({
   launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      // Without it Chromium gathers no 127.0.0.1 candidate, the only one the gateway takes.
-      "--allow-loopback-in-peer-connection",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS],
   },
 });
 test.describe.configure({ mode: "serial" });

@@ -221,8 +221,8 @@ export interface CallQuery {
   since?: string | null;
   until?: string | null;
   contact_id?: string | null;
-  /** `"me"`: only the calls the signed-in user placed. */
-  placed_by?: "me" | null;
+  /** `"me"` (the signed-in user) or a user id: only the calls that user placed. */
+  placed_by?: string | null;
   limit?: number;
   cursor?: string | null;
 }

@@ -7,9 +7,14 @@ export const OUTCOME_WORDS: Record<CallOutcome, string> = {
   rejected: "Declined",
   canceled: "Canceled",
   failed: "Failed",
+  agent_no_answer: "Agent didn't answer",
+  agent_failed: "Agent unreachable",
 };
 
-/** Two-leg calls that ended on the agent's side: the customer was never dialled. */
+/**
+ * Two-leg calls that ended on the agent's side, as the agent reads them on their own calls
+ * (OUTCOME_WORDS names them neutrally for statistics, where they are anyone's).
+ */
 const AGENT_OUTCOME_WORDS: Record<string, string> = {
   agent_no_answer: "You did not answer",
   agent_failed: "Your leg failed",
@@ -18,7 +23,7 @@ const AGENT_OUTCOME_WORDS: Record<string, string> = {
 /** An outcome in words, also for outcomes newer than this page's list. */
 export function outcomeWords(outcome: string | null | undefined): string {
   if (!outcome) return "Ended";
-  return OUTCOME_WORDS[outcome as CallOutcome] ?? AGENT_OUTCOME_WORDS[outcome] ?? "Ended";
+  return AGENT_OUTCOME_WORDS[outcome] ?? OUTCOME_WORDS[outcome as CallOutcome] ?? "Ended";
 }
 
 /** The big word on the call screen. */
@@ -59,8 +64,10 @@ export function outcomeTone(call: Pick<CallView, "status" | "outcome">): Tone {
     case "busy":
     case "rejected":
     case "canceled":
+    case "agent_no_answer":
       return "warning";
     case "failed":
+    case "agent_failed":
       return "danger";
     default:
       return "neutral";

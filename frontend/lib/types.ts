@@ -1,9 +1,19 @@
 export type CallStatus = "dialing" | "ringing" | "active" | "ended";
 
-export type CallOutcome = "completed" | "no_answer" | "busy" | "rejected" | "canceled" | "failed";
+export type CallOutcome =
+  | "completed"
+  | "no_answer"
+  | "busy"
+  | "rejected"
+  | "canceled"
+  | "failed"
+  /** Two-leg calls: the agent's leg was not answered, so the customer was never dialled. */
+  | "agent_no_answer"
+  /** Two-leg calls: the agent's leg failed, so the customer was never dialled. */
+  | "agent_failed";
 
 /** Two-leg calls that ended on the agent's side (the customer was never dialled). */
-export type AgentOutcome = "agent_no_answer" | "agent_failed";
+export type AgentOutcome = Extract<CallOutcome, "agent_no_answer" | "agent_failed">;
 
 export type RecordingStatus = "recording" | "processing" | "available" | "failed";
 
@@ -22,8 +32,10 @@ export interface CallControls {
 export interface CallView {
   call_id: string;
   status: CallStatus;
-  outcome: CallOutcome | AgentOutcome | null;
+  outcome: CallOutcome | null;
   answered_by: "human" | "machine" | null;
+  /** The id of the user who placed the call; null when placed with the team API key. */
+  placed_by?: string | null;
   from_number: string;
   to_number: string;
   contact: { id: string; name: string } | null;
@@ -199,6 +211,8 @@ export interface OutcomeCounts {
   rejected: number;
   canceled: number;
   failed: number;
+  agent_no_answer: number;
+  agent_failed: number;
 }
 
 export interface StatsSummary {

@@ -5,11 +5,16 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CallLogs, dayStart } from "@/features/calls/CallLogs";
 import { ApiError, api, saveBlob } from "@/lib/api";
 import { resetConfig } from "@/lib/config";
-import { makeCall, renderApp } from "./utils";
+import { clearSession } from "@/lib/session";
+import { ADMIN, makeCall, renderApp, signInAs } from "./utils";
 
 vi.mock("@/lib/api", async (orig) => {
   const real = await orig<typeof import("@/lib/api")>();
-  return { ...real, api: { calls: vi.fn(), exportCalls: vi.fn() }, saveBlob: vi.fn() };
+  return {
+    ...real,
+    api: { calls: vi.fn(), exportCalls: vi.fn(), users: vi.fn() },
+    saveBlob: vi.fn(),
+  };
 });
 
 const ended = (n: number) =>
@@ -27,6 +32,7 @@ beforeEach(() => {
   vi.mocked(api.exportCalls).mockReset();
   vi.mocked(saveBlob).mockReset();
   resetConfig({ apiBaseUrl: "" });
+  clearSession();
 });
 
 describe("CallLogs", () => {
@@ -89,6 +95,41 @@ describe("CallLogs", () => {
     await user.click(screen.getByRole("button", { name: /Export CSV/ }));
     await waitFor(() =>
       expect(vi.mocked(api.exportCalls).mock.lastCall?.[0]).toMatchObject({ placed_by: "me" }),
+    );
+  });
+
+  it("shows admins who placed each call and filters by agent", async () => {
+    signInAs(ADMIN);
+    vi.mocked(api.users).mockResolvedValue([
+      { ...ADMIN },
+      {
+        id: "u-ann",
+        email: "ann@example.com",
+        name: "Ann Agent",
+        role: "agent",
+        disabled: false,
+        created_at: "2026-11-02T09:00:00Z",
+      },
+    ]);
+    vi.mocked(api.calls).mockResolvedValue({
+      items: [
+        { ...ended(1), placed_by: "u-ann" },
+        { ...ended(2), placed_by: null },
+      ],
+      next_cursor: null,
+    });
+    const user = userEvent.setup();
+    renderApp(<CallLogs />);
+    await waitFor(() =>
+      expect(screen.getAllByTestId("call-agent").map((e) => e.textContent)).toEqual([
+        " · Ann Agent",
+        " · Team API key",
+      ]),
+    );
+    expect(screen.queryByRole("checkbox", { name: "Only calls I placed" })).toBeNull();
+    await user.selectOptions(screen.getByLabelText("Agent"), "Ann Agent");
+    await waitFor(() =>
+      expect(vi.mocked(api.calls).mock.lastCall?.[0]).toMatchObject({ placed_by: "u-ann" }),
     );
   });
 

@@ -10,7 +10,16 @@ const summary = {
   completed: 3,
   missed: 1,
   failed: 1,
-  by_outcome: { completed: 3, no_answer: 0, busy: 1, rejected: 0, canceled: 0, failed: 1 },
+  by_outcome: {
+    completed: 3,
+    no_answer: 0,
+    busy: 1,
+    rejected: 0,
+    canceled: 0,
+    failed: 1,
+    agent_no_answer: 0,
+    agent_failed: 0,
+  },
   answer_rate: 0.75,
   total_talk_secs: 390,
   avg_talk_secs: 130,
@@ -70,6 +79,19 @@ describe("StatsView", () => {
     expect(screen.getByRole("img", { name: "Answer rate 75%" })).toBeInTheDocument();
   });
 
+  it("shows the two-leg outcomes once a call ended with one", () => {
+    const twoLeg = {
+      ...stats,
+      by_outcome: { ...stats.by_outcome, agent_no_answer: 2, agent_failed: 1 },
+    };
+    render(<StatsView stats={twoLeg} since={null} />);
+    const outcome = screen.getByRole("group", { name: /Calls by outcome/ });
+    const items = within(outcome).getAllByRole("listitem");
+    expect(items).toHaveLength(8);
+    expect(within(outcome).getByText("Agent didn't answer").closest("li")).toHaveTextContent("2");
+    expect(within(outcome).getByText("Agent unreachable").closest("li")).toHaveTextContent("1");
+  });
+
   it("draws charts with the same numbers in tables for screen readers", () => {
     render(<StatsView stats={stats} since={null} />);
     expect(screen.getByRole("img", { name: "Calls per day by result" })).toBeInTheDocument();
@@ -83,6 +105,7 @@ describe("StatsView", () => {
     // One bar per outcome, one per caller ID, busiest first.
     const outcome = screen.getByRole("group", { name: /Calls by outcome/ });
     expect(within(outcome).getAllByRole("listitem")).toHaveLength(6);
+    expect(outcome).not.toHaveTextContent("Agent");
     const numbers = screen.getByRole("group", { name: "Calls per caller ID" });
     const items = within(numbers).getAllByRole("listitem");
     expect(items[0]).toHaveTextContent("+1 212 555 0200");

@@ -26,6 +26,8 @@ describe("status words", () => {
     ["rejected", "Declined"],
     ["canceled", "Canceled"],
     ["failed", "Failed"],
+    ["agent_no_answer", "You did not answer"],
+    ["agent_failed", "Your leg failed"],
   ])("outcome %s reads %s", (outcome, words) => {
     expect(outcomeDetail(makeCall({ status: "ended", outcome }))).toBe(words);
     expect(badgeText(makeCall({ status: "ended", outcome }))).toBe(words);
@@ -39,6 +41,13 @@ describe("status words", () => {
     });
     expect(outcomeDetail(call)).toBe("Failed: The number could not be reached");
     expect(outcomeTone(call)).toBe("danger");
+  });
+
+  it.each<[CallOutcome, string]>([
+    ["agent_no_answer", "warning"],
+    ["agent_failed", "danger"],
+  ])("the two-leg outcome %s has the %s colour", (outcome, tone) => {
+    expect(outcomeTone(makeCall({ status: "ended", outcome }))).toBe(tone);
   });
 
   it("has no outcome line while live", () => {

@@ -11,9 +11,12 @@ import { isCountryCode, listCountries, type CountryCode } from "@/lib/phone";
 export function CountrySelect({
   value,
   onChange,
+  id,
 }: {
   value: CountryCode;
   onChange: (c: CountryCode) => void;
+  /** For a visible <label htmlFor>. */
+  id?: string;
 }) {
   const countries = useMemo(() => listCountries(), []);
   return (
@@ -30,6 +33,7 @@ export function CountrySelect({
         <path d="M5.23 7.21a.75.75 0 0 1 1.06.02L10 11.17l3.71-3.94a.75.75 0 1 1 1.08 1.04l-4.25 4.5a.75.75 0 0 1-1.08 0l-4.25-4.5a.75.75 0 0 1 .02-1.06z" />
       </svg>
       <select
+        id={id}
         aria-label="Country"
         value={value}
         onChange={(e) => {

@@ -330,3 +330,18 @@ pub fn hangup(cause: &str) -> domain::CallEventKind {
         end_time: None,
     }
 }
+
+/// A signed-in agent as the access layer hands it to a use case, calling from `AGENT_ADDRESS`.
+pub fn agent_user(id: &str) -> ::edge::auth::CurrentUser {
+    ::edge::auth::CurrentUser {
+        id: id.into(),
+        email: format!("{id}@example.test"),
+        role: domain::user::Role::Agent,
+        token_id: format!("token-{id}"),
+        token_expires: i64::MAX,
+        address: AGENT_ADDRESS.into(),
+    }
+}
+
+/// Where `agent_user`'s requests come from (a documentation address).
+pub const AGENT_ADDRESS: &str = "198.51.100.7";

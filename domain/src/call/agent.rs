@@ -122,25 +122,11 @@ impl AgentLeg {
             CallEventKind::Answered => {
                 keep_earliest(&mut self.answered, stamped(event, ()), stamp_key)
             }
-            CallEventKind::Hangup {
-                cause,
-                source,
-                sip_code,
-                start_time,
-                end_time,
-            } => keep_earliest(
-                &mut self.hangup,
-                Hangup {
-                    cause: cause.clone(),
-                    source: source.clone(),
-                    sip_code: sip_code.clone(),
-                    start_time: *start_time,
-                    end_time: *end_time,
-                    occurred_at: event.occurred_at,
-                    event_id: event.event_id.clone(),
-                },
-                |h| (h.occurred_at, &h.event_id),
-            ),
+            CallEventKind::Hangup { .. } => {
+                if let Some(h) = Hangup::of(event) {
+                    keep_earliest(&mut self.hangup, h, |h| (h.occurred_at, &h.event_id))
+                }
+            }
             CallEventKind::MachineDetectionEnded { result } => keep_earliest(
                 &mut self.machine_detection,
                 stamped(event, result.clone()),

@@ -14,7 +14,7 @@ use str0m::media::{Frequency, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 /// How long a wait for the gateway may take.
@@ -22,7 +22,10 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct Verto {
     out: mpsc::UnboundedSender<String>,
-    inbox: Arc<Mutex<Vec<Value>>>,
+    /// Each message with the moment the socket delivered it, so a wait reports when the
+    /// message arrived, not when the waiter looked.
+    inbox: Arc<Mutex<Vec<(Instant, Value)>>>,
+    arrived: Arc<Notify>,
     next_id: Mutex<u64>,
 }
 
@@ -32,6 +35,7 @@ impl Verto {
         let (mut sink, mut stream) = ws.split();
         let (out, mut rx) = mpsc::unbounded_channel::<String>();
         let inbox = Arc::new(Mutex::new(Vec::new()));
+        let arrived = Arc::new(Notify::new());
         tokio::spawn(async move {
             while let Some(m) = rx.recv().await {
                 if sink.send(Message::text(m)).await.is_err() {
@@ -40,17 +44,22 @@ impl Verto {
             }
             let _ = sink.close().await;
         });
-        let ib = inbox.clone();
+        let (ib, notify) = (inbox.clone(), arrived.clone());
         tokio::spawn(async move {
             while let Some(Ok(m)) = stream.next().await {
                 if let Message::Text(t) = m {
-                    ib.lock().unwrap().push(serde_json::from_str(&t).unwrap());
+                    let at = Instant::now();
+                    ib.lock()
+                        .unwrap()
+                        .push((at, serde_json::from_str(&t).unwrap()));
+                    notify.notify_waiters();
                 }
             }
         });
         Verto {
             out,
             inbox,
+            arrived,
             next_id: Mutex::new(0),
         }
     }
@@ -75,26 +84,39 @@ impl Verto {
 
     /// Waits for (and consumes) the first message that matches.
     pub async fn wait(&self, what: &str, f: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + WAIT;
+        self.wait_timed(what, f).await.1
+    }
+
+    /// [`Verto::wait`], with the moment the message arrived on the socket.
+    pub async fn wait_timed(&self, what: &str, f: impl Fn(&Value) -> bool) -> (Instant, Value) {
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
+            // Registered before looking, so a message landing in between still wakes us.
+            let arrived = self.arrived.notified();
             {
                 let mut ib = self.inbox.lock().unwrap();
-                if let Some(i) = ib.iter().position(&f) {
+                if let Some(i) = ib.iter().position(|(_, m)| f(m)) {
                     return ib.remove(i);
                 }
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("timed out waiting for {what}");
+            }
         }
     }
 
     /// Waits for a request the server sent, and acknowledges it like the SDK does.
     pub async fn wait_request(&self, method: &str) -> Value {
-        let m = self
-            .wait(method, |m| m["method"] == method && m.get("id").is_some())
+        self.wait_request_timed(method).await.1
+    }
+
+    /// [`Verto::wait_request`], with the moment the request arrived on the socket.
+    pub async fn wait_request_timed(&self, method: &str) -> (Instant, Value) {
+        let (at, m) = self
+            .wait_timed(method, |m| m["method"] == method && m.get("id").is_some())
             .await;
         self.send_raw(json!({"jsonrpc": "2.0", "id": m["id"], "result": {"method": method}}));
-        m
+        (at, m)
     }
 
     /// True if the server sent a request with this method (not consumed).
@@ -103,7 +125,7 @@ impl Verto {
             .lock()
             .unwrap()
             .iter()
-            .any(|m| m["method"] == method)
+            .any(|(_, m)| m["method"] == method)
     }
 
     /// login + clientReady + gatewayState, as the SDK does before `telnyx.ready`.

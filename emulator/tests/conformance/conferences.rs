@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 use crate::webrtc::{answered_call, media, media_until, n};
-use crate::webrtc_peer::Verto;
+use emulator::dev::test_peer::Verto;
 
 /// An answered customer leg (scenario 0100 answers after 2 s, scaled).
 async fn answered(api: &Api) -> String {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 use crate::webrtc::{login_token, media, media_until, n, new_agent};
-use crate::webrtc_peer::{PeerState, Verto, answer};
+use emulator::dev::test_peer::{PeerState, Verto, answer};
 
 const OURS: &str = "+13125550201";
 const CALLER: &str = "+13125550999";

@@ -14,4 +14,3 @@ mod messages;
 mod numbers;
 mod scenarios;
 mod webrtc;
-mod webrtc_peer;

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::webrtc_peer::{PeerState, Verto, answer};
+use emulator::dev::test_peer::{PeerState, Verto, answer};
 
 pub struct Agent {
     pub credential_id: String,

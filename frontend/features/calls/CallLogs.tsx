@@ -4,7 +4,9 @@ import Link from "next/link";
 import { useId, useState } from "react";
 import { ApiError, api, errorMessage, saveBlob } from "@/lib/api";
 import { useDebounced } from "@/lib/hooks";
-import type { CallFilter } from "@/lib/types";
+import type { CallFilter, CallView, User } from "@/lib/types";
+import useSWR from "swr";
+import { useIsAdmin } from "@/features/admin/Admin";
 import { ListStates, ListToolbar, SearchField, Tabs, usePagedList } from "@/ui/list";
 import { CallRow } from "./CallRow";
 import { DownloadIcon, ListIcon } from "@/ui/icons";
@@ -104,13 +106,56 @@ function DayField({
   );
 }
 
+/** Who placed a call, for the admin's agent column. */
+export function agentName(call: Pick<CallView, "placed_by">, users: User[] | undefined): string {
+  if (!call.placed_by) return "Team API key";
+  const u = users?.find((x) => x.id === call.placed_by);
+  return u ? u.name || u.email : "Former user";
+}
+
+function AgentFilter({
+  users,
+  value,
+  onChange,
+}: {
+  users: User[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="min-w-[10rem] flex-1 sm:ml-auto sm:flex-none">
+      <label htmlFor={id} className="text-xs font-medium text-slate-600">
+        Agent
+      </label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        className={`${inputClass} mt-0.5`}
+      >
+        <option value="">Everyone</option>
+        {users.map((u) => (
+          <option key={u.id} value={u.id}>
+            {u.name || u.email}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export function CallLogs() {
   const [filter, setFilter] = useState<CallFilter>("all");
   const [query, setQuery] = useState("");
   const [fromDay, setFromDay] = useState("");
   const [toDay, setToDay] = useState("");
   const [mine, setMine] = useState(false);
-  const placedBy = mine ? ("me" as const) : null;
+  // Admins pick any agent; everyone else can narrow to their own calls.
+  const admin = useIsAdmin();
+  const [agent, setAgent] = useState("");
+  const users = useSWR<User[]>(admin ? "users" : null, () => api.users());
+  const placedBy = admin ? agent || null : mine ? "me" : null;
   const q = useDebounced(query.trim());
   const panelId = useId();
   const toast = useToast();
@@ -180,7 +225,7 @@ export function CallLogs() {
           />
           <SearchField
             label="Search calls by number or name"
-            placeholder="Search number or name"
+            placeholder="Search number, name, notes or tags"
             value={query}
             onChange={setQuery}
           />
@@ -212,15 +257,19 @@ export function CallLogs() {
               Clear dates
             </button>
           ) : null}
-          <label className="flex items-center gap-2 py-2 text-sm text-slate-700 sm:ml-auto">
-            <input
-              type="checkbox"
-              checked={mine}
-              onChange={(e) => setMine(e.target.checked)}
-              className="size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
-            />
-            Only calls I placed
-          </label>
+          {admin ? (
+            <AgentFilter users={users.data ?? []} value={agent} onChange={setAgent} />
+          ) : (
+            <label className="flex items-center gap-2 py-2 text-sm text-slate-700 sm:ml-auto">
+              <input
+                type="checkbox"
+                checked={mine}
+                onChange={(e) => setMine(e.target.checked)}
+                className="size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
+              />
+              Only calls I placed
+            </label>
+          )}
           {rangeError ? (
             <p role="alert" className="w-full text-sm text-rose-700">
               {rangeError}
@@ -255,7 +304,11 @@ export function CallLogs() {
         >
           <ul aria-label="Calls" className="divide-y divide-slate-100 py-1">
             {list.items.map((call) => (
-              <CallRow key={call.call_id} call={call} />
+              <CallRow
+                key={call.call_id}
+                call={call}
+                agent={admin ? agentName(call, users.data) : undefined}
+              />
             ))}
           </ul>
         </ListStates>

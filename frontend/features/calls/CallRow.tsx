@@ -28,9 +28,12 @@ function DirectionIcon({ call }: { call: CallView }) {
 export function CallRow({
   call,
   onCallAgain,
+  agent,
 }: {
   call: CallView;
   onCallAgain?: (number: string) => void;
+  /** Who placed the call, in words (admins' call logs). */
+  agent?: string;
 }) {
   const number = displayNumber(call.to_number);
   const title = call.contact?.name ?? number;
@@ -51,6 +54,7 @@ export function CallRow({
           <span className="block truncate text-xs text-slate-500">
             {call.contact ? `${number} · ` : ""}
             {formatWhen(call.started_at)}
+            {agent ? <span data-testid="call-agent"> · {agent}</span> : null}
           </span>
         </span>
         <span className="flex shrink-0 flex-col items-end gap-1">

@@ -28,7 +28,11 @@ const OUTCOME_FILL: Record<CallOutcome, string> = {
   rejected: "fill-rose-400",
   canceled: "fill-slate-400",
   failed: "fill-rose-600",
+  agent_no_answer: "fill-violet-400",
+  agent_failed: "fill-violet-700",
 };
+
+const TWO_LEG_OUTCOMES: CallOutcome[] = ["agent_no_answer", "agent_failed"];
 
 const DAY_SERIES: Series[] = [
   { key: "completed", label: "Answered", fill: "fill-emerald-500", swatch: "bg-emerald-500" },
@@ -56,12 +60,16 @@ function Tile({ label, value, hint }: { label: string; value: string; hint?: str
 export function StatsView({ stats, since }: { stats: Stats; since: string | null }) {
   const days = fillDays(stats.by_day ?? [], since);
   const numbers = [...(stats.by_number ?? [])].sort((a, b) => b.total - a.total);
-  const outcomes = (Object.keys(OUTCOME_WORDS) as CallOutcome[]).map((o) => ({
-    key: o,
-    label: OUTCOME_WORDS[o],
-    value: stats.by_outcome[o] ?? 0,
-    fill: OUTCOME_FILL[o],
-  }));
+  const outcomes = (Object.keys(OUTCOME_WORDS) as CallOutcome[])
+    .map((o) => ({
+      key: o,
+      label: OUTCOME_WORDS[o],
+      value: stats.by_outcome[o] ?? 0,
+      fill: OUTCOME_FILL[o],
+    }))
+    // The agent-leg outcomes only exist for two-leg calls: teams that never place one would
+    // only see two empty bars.
+    .filter((r) => r.value > 0 || !TWO_LEG_OUTCOMES.includes(r.key));
   const ended = stats.total - stats.active;
   // Short calls read better in seconds than in hundredths of a minute.
   const unit = Math.max(0, ...days.map((d) => d.total_talk_secs)) < 180 ? "seconds" : "minutes";

@@ -3,101 +3,16 @@
 //! audit query is a problem answer, every entry carries the caller's address and a password reset
 //! reads as one.
 
-use auth::{AuthState, SIGN_IN_PER_EMAIL, router, routes};
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use chrono::{Duration, Utc};
-use edge::auth::{AuthLayerState, Passwords, TokenSigner};
-use ports::{Clock, Secret};
-use serde_json::{Value, json};
-use std::sync::Arc;
-use testkit::{FixedClock, memory_store, send};
+use auth::SIGN_IN_PER_EMAIL;
+use axum::http::{Method, StatusCode};
+use chrono::Duration;
+use ports::Clock;
+use serde_json::json;
 
-const ADMIN: (&str, &str) = ("admin@example.com", "correct horse battery");
+mod common;
+use common::{ADDRESS, ADMIN, Fixture, fixture, req, sign_in};
+
 const AGENT: (&str, &str) = ("agent@example.com", "agent password 1");
-const ADDRESS: &str = "203.0.113.7";
-
-struct Fixture {
-    app: axum::Router,
-    state: AuthState,
-    clock: Arc<FixedClock>,
-}
-
-async fn fixture() -> Fixture {
-    let store = memory_store();
-    let clock = FixedClock::at(Utc::now());
-    let signer = TokenSigner::new(Secret::new("x".repeat(40)), Duration::hours(8)).unwrap();
-    let state = AuthState {
-        store: Arc::new(store.clone()),
-        signer: signer.clone(),
-        passwords: Passwords::for_tests(),
-        clock: clock.clone(),
-        agents: None,
-    };
-    assert!(state.bootstrap_admin(ADMIN.0, ADMIN.1).await.unwrap());
-    let layer = AuthLayerState::new(
-        signer,
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
-        clock.clone(),
-        &routes(),
-    );
-    let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
-    Fixture { app, state, clock }
-}
-
-async fn req(
-    f: &Fixture,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> testkit::Answer {
-    let mut r = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-forwarded-for", ADDRESS);
-    if let Some(t) = token {
-        r = r.header("authorization", format!("Bearer {t}"));
-    }
-    if body.is_some() {
-        r = r.header("content-type", "application/json");
-    }
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    send(&f.app, r.body(Body::from(body)).unwrap()).await
-}
-
-async fn sign_in(f: &Fixture, email: &str, password: &str) -> testkit::Answer {
-    req(
-        f,
-        Method::POST,
-        "/api/auth/sign-in",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await
-}
-
-async fn token(f: &Fixture, who: (&str, &str)) -> String {
-    let a = sign_in(f, who.0, who.1).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    a.body["token"].as_str().unwrap().to_string()
-}
-
-/// The admin and an agent; returns (admin token, agent id).
-async fn with_agent(f: &Fixture) -> (String, String) {
-    let admin = token(f, ADMIN).await;
-    let created = req(
-        f,
-        Method::POST,
-        "/api/users",
-        Some(&admin),
-        Some(json!({"email": AGENT.0, "name": "Agent", "password": AGENT.1})),
-    )
-    .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
-    (admin, created.body["id"].as_str().unwrap().to_string())
-}
 
 #[tokio::test]
 async fn a_correct_password_is_never_limited_by_earlier_successes() {
@@ -260,4 +175,25 @@ async fn a_password_reset_ends_every_session_of_that_user() {
     assert_eq!(renamed.status, StatusCode::OK);
     let me = req(&f, Method::GET, "/api/auth/me", Some(&fresh), None).await;
     assert_eq!(me.status, StatusCode::OK);
+}
+
+async fn token(f: &Fixture, who: (&str, &str)) -> String {
+    let a = sign_in(f, who.0, who.1).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.body["token"].as_str().unwrap().to_string()
+}
+
+/// The admin and an agent; returns (admin token, agent id).
+async fn with_agent(f: &Fixture) -> (String, String) {
+    let admin = token(f, ADMIN).await;
+    let created = req(
+        f,
+        Method::POST,
+        "/api/users",
+        Some(&admin),
+        Some(json!({"email": AGENT.0, "name": "Agent", "password": AGENT.1})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    (admin, created.body["id"].as_str().unwrap().to_string())
 }

@@ -1,84 +1,11 @@
 //! Sign-in and user administration through the access layer, against the real SQLite store.
 
-use auth::{AuthState, router, routes};
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
-use edge::auth::{AuthLayerState, Passwords, TokenSigner};
-use ports::Secret;
-use serde_json::{Value, json};
-use std::sync::Arc;
-use testkit::{FixedClock, memory_store, send};
+use serde_json::json;
 
-const ADMIN: (&str, &str) = ("admin@example.com", "correct horse battery");
-
-struct Fixture {
-    app: axum::Router,
-    clock: Arc<FixedClock>,
-    state: AuthState,
-}
-
-async fn fixture() -> Fixture {
-    let store = memory_store();
-    let clock = FixedClock::at(Utc::now());
-    let signer = TokenSigner::new(Secret::new("x".repeat(40)), Duration::hours(8)).unwrap();
-    let state = AuthState {
-        store: Arc::new(store.clone()),
-        signer: signer.clone(),
-        passwords: Passwords::for_tests(),
-        clock: clock.clone(),
-        agents: None,
-    };
-    assert!(state.bootstrap_admin(ADMIN.0, ADMIN.1).await.unwrap());
-    assert!(
-        !state
-            .bootstrap_admin("other@example.com", ADMIN.1)
-            .await
-            .unwrap(),
-        "only once"
-    );
-    let layer = AuthLayerState::new(
-        signer,
-        Arc::new(store.clone()),
-        Arc::new(store.clone()),
-        clock.clone(),
-        &routes(),
-    );
-    let app = edge::http::finish(edge::auth::protect(router(state.clone()), layer));
-    Fixture { app, clock, state }
-}
-
-async fn req(
-    f: &Fixture,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> testkit::Answer {
-    let mut r = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-forwarded-for", "203.0.113.7");
-    if let Some(t) = token {
-        r = r.header("authorization", format!("Bearer {t}"));
-    }
-    if body.is_some() {
-        r = r.header("content-type", "application/json");
-    }
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    send(&f.app, r.body(Body::from(body)).unwrap()).await
-}
-
-async fn sign_in(f: &Fixture, email: &str, password: &str) -> testkit::Answer {
-    req(
-        f,
-        Method::POST,
-        "/api/auth/sign-in",
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await
-}
+mod common;
+use common::{ADMIN, fixture, req, sign_in};
 
 #[tokio::test]
 async fn sign_in_me_and_sign_out() {

@@ -154,19 +154,27 @@ async fn fixture() -> Fixture {
         .await
         .id,
     ];
-    let router = edge::http::finish(calls::history::routes(HistoryState {
+    let router = edge::http::finish(calls::history::routes(history_state(
+        &store,
+        FixedClock::at(d + Duration::days(2)),
+    )));
+    Fixture { store, router, ids }
+}
+
+/// The history use cases over one SQLite store, at a fixed time.
+fn history_state(store: &SqliteStore, clock: Arc<FixedClock>) -> HistoryState {
+    HistoryState {
         calls: Arc::new(store.clone()),
         history: Arc::new(store.clone()),
         contacts: Arc::new(store.clone()),
-        clock: FixedClock::at(d + Duration::days(2)),
+        clock,
         default_country: "US".into(),
         guard: edge::owner::CallGuard::build(
             Arc::new(store.clone()),
             Arc::new(store.clone()),
             Arc::new(ports::SystemClock),
         ),
-    }));
-    Fixture { store, router, ids }
+    }
 }
 
 async fn get(f: &Fixture, uri: &str) -> Answer {
@@ -368,7 +376,7 @@ async fn stats_match_the_hand_computed_numbers() {
     assert_eq!(b["active"], 0);
     assert_eq!(
         b["by_outcome"],
-        json!({"completed": 2, "no_answer": 1, "busy": 1, "rejected": 0, "canceled": 0, "failed": 1})
+        json!({"completed": 2, "no_answer": 1, "busy": 1, "rejected": 0, "canceled": 0, "failed": 1, "agent_no_answer": 0, "agent_failed": 0})
     );
     assert_eq!(b["answer_rate"], 0.5); // 2 answered of 4 that rang
     assert_eq!(b["total_talk_secs"], 180);
@@ -480,18 +488,10 @@ async fn a_large_export_streams_every_row_once() {
         )
         .await;
     }
-    let router = edge::http::finish(calls::history::routes(HistoryState {
-        calls: Arc::new(store.clone()),
-        history: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        clock: FixedClock::at(base + Duration::days(1)),
-        default_country: "US".into(),
-        guard: edge::owner::CallGuard::build(
-            Arc::new(store.clone()),
-            Arc::new(store.clone()),
-            Arc::new(ports::SystemClock),
-        ),
-    }));
+    let router = edge::http::finish(calls::history::routes(history_state(
+        &store,
+        FixedClock::at(base + Duration::days(1)),
+    )));
     let a = call(&router, Method::GET, "/api/calls/export.csv", None).await;
     let rows = domain::csv::parse(a.body.as_str().unwrap()).unwrap();
     assert_eq!(rows.len(), 1235);
@@ -508,18 +508,7 @@ async fn history_and_detail_share_the_call_path() {
     let emulator = testkit::emulator(None).await;
     let store = f.store.clone();
     let router = edge::http::finish(calls::router(
-        HistoryState {
-            calls: Arc::new(store.clone()),
-            history: Arc::new(store.clone()),
-            contacts: Arc::new(store.clone()),
-            clock: FixedClock::at(day()),
-            default_country: "US".into(),
-            guard: edge::owner::CallGuard::build(
-                Arc::new(store.clone()),
-                Arc::new(store.clone()),
-                Arc::new(ports::SystemClock),
-            ),
-        },
+        history_state(&store, FixedClock::at(day())),
         calls::DetailState {
             calls: Arc::new(store.clone()),
             contacts: Arc::new(store.clone()),
@@ -572,18 +561,10 @@ async fn export_neutralises_every_formula_prefix() {
         c.tags = vec![format!("{p}tag")];
         store.insert(&c).await.unwrap();
     }
-    let router = edge::http::finish(calls::history::routes(HistoryState {
-        calls: Arc::new(store.clone()),
-        history: Arc::new(store.clone()),
-        contacts: Arc::new(store.clone()),
-        clock: FixedClock::at(base + Duration::days(1)),
-        default_country: "US".into(),
-        guard: edge::owner::CallGuard::build(
-            Arc::new(store.clone()),
-            Arc::new(store.clone()),
-            Arc::new(ports::SystemClock),
-        ),
-    }));
+    let router = edge::http::finish(calls::history::routes(history_state(
+        &store,
+        FixedClock::at(base + Duration::days(1)),
+    )));
     let a = call(&router, Method::GET, "/api/calls/export.csv", None).await;
     assert_eq!(a.status, StatusCode::OK);
     let rows = domain::csv::parse(a.body.as_str().unwrap()).unwrap();

@@ -164,17 +164,30 @@ fn invalid(issues: Vec<domain::contact::FieldIssue>) -> ApiError {
     )
 }
 
-/// A number already on another contact: 409 naming who has it, so the UI can offer to open it.
-fn write_error(e: StoreError) -> ApiError {
+/// A number already on another contact: 409 naming who has it by name (its id means nothing
+/// to the person typing). A failed lookup of the holder only loses the name.
+async fn write_error(state: &ContactsState, e: StoreError) -> ApiError {
     match e {
-        StoreError::Duplicate(holder) => ApiError::Conflict {
-            code: "duplicate_phone",
-            detail: if holder.is_empty() {
-                "another contact already has this phone number".into()
+        StoreError::Duplicate(holder) => {
+            let name = if holder.is_empty() {
+                None
             } else {
-                format!("another contact already has this phone number (contact {holder})")
-            },
-        },
+                state
+                    .contacts
+                    .contact(&holder)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|c| c.name)
+            };
+            ApiError::Conflict {
+                code: "duplicate_phone",
+                detail: match name {
+                    Some(name) => format!("{name} already has this phone number"),
+                    None => "another contact already has this phone number".into(),
+                },
+            }
+        }
         other => ApiError::Store(other),
     }
 }
@@ -264,11 +277,9 @@ async fn create(
     let draft = input.validate(&state.default_country).map_err(invalid)?;
     let now = state.clock.now();
     let contact = Contact::new(CallId::new_at(now).to_string(), draft, now);
-    state
-        .contacts
-        .create_contact(&contact)
-        .await
-        .map_err(write_error)?;
+    if let Err(e) = state.contacts.create_contact(&contact).await {
+        return Err(write_error(&state, e).await);
+    }
     Ok((StatusCode::CREATED, Json(view(&state, contact).await?)))
 }
 
@@ -313,11 +324,10 @@ async fn patch(
 }
 
 async fn save(state: &ContactsState, c: Contact) -> Result<Json<ContactView>, ApiError> {
-    let found = state
-        .contacts
-        .replace_contact(&c)
-        .await
-        .map_err(write_error)?;
+    let found = match state.contacts.replace_contact(&c).await {
+        Ok(found) => found,
+        Err(e) => return Err(write_error(state, e).await),
+    };
     if !found {
         return Err(not_found(&c.id));
     }

@@ -19,7 +19,6 @@ use domain::CallId;
 use edge::ApiError;
 use edge::RouteTable;
 use edge::auth::{CurrentUser, Route};
-use edge::commands::Commander;
 use edge::http::{ApiJson, CallIdPath};
 use edge::view::CallView;
 use serde::Deserialize;
@@ -37,17 +36,9 @@ impl ControlsState {
         Ok(Self {
             contacts: data.clone(),
             settings: data,
-            guard: edge::owner::CallGuard::build(
-                store.clone(),
-                wiring.auth_store().await?,
-                wiring.clock.clone(),
-            ),
-            calls: store.clone(),
-            commander: Commander {
-                telnyx: wiring.call_control().await?,
-                log: store,
-                clock: wiring.clock.clone(),
-            },
+            guard: wiring.call_guard().await?,
+            calls: store,
+            commander: wiring.commander().await?,
             clock: wiring.clock.clone(),
             default_hold_music_url: c.hold_music_url.clone(),
         })

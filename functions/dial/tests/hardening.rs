@@ -3,7 +3,6 @@
 
 use dial::{Caller, DialState, PlaceCall};
 use edge::ApiError;
-use edge::auth::CurrentUser;
 use ports::{CallStore, CommandLog};
 use testkit::{emulator, memory_store};
 
@@ -29,15 +28,8 @@ async fn fixture() -> Fixture {
 
 fn agent(id: &str) -> Caller {
     Caller {
-        user: Some(CurrentUser {
-            id: id.into(),
-            email: format!("{id}@example.test"),
-            role: domain::user::Role::Agent,
-            token_id: format!("token-{id}"),
-            token_expires: i64::MAX,
-            address: "198.51.100.7".into(),
-        }),
-        address: "198.51.100.7".into(),
+        user: Some(testkit::agent_user(id)),
+        address: testkit::AGENT_ADDRESS.into(),
     }
 }
 

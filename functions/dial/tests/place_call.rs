@@ -4,7 +4,6 @@
 use dial::{Caller, DialState, PlaceCall};
 use domain::{CallStatus, PhoneNumber};
 use edge::ApiError;
-use edge::auth::CurrentUser;
 use ports::{CallStore, CommandLog, CommandResult, SettingsStore};
 use testkit::{emulator, memory_store};
 
@@ -35,15 +34,8 @@ async fn fixture(connection_id: Option<&str>) -> Fixture {
 
 fn agent(id: &str) -> Caller {
     Caller {
-        user: Some(CurrentUser {
-            id: id.into(),
-            email: format!("{id}@example.test"),
-            role: domain::user::Role::Agent,
-            token_id: format!("token-{id}"),
-            token_expires: i64::MAX,
-            address: "198.51.100.7".into(),
-        }),
-        address: "198.51.100.7".into(),
+        user: Some(testkit::agent_user(id)),
+        address: testkit::AGENT_ADDRESS.into(),
     }
 }
 

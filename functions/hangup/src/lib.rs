@@ -31,17 +31,9 @@ impl HangupState {
         let store = wiring.store().await?;
         Ok(Self {
             contacts: wiring.data_store().await?,
-            guard: edge::owner::CallGuard::build(
-                store.clone(),
-                wiring.auth_store().await?,
-                wiring.clock.clone(),
-            ),
-            calls: store.clone(),
-            commander: Commander {
-                telnyx: wiring.call_control().await?,
-                log: store,
-                clock: wiring.clock.clone(),
-            },
+            guard: wiring.call_guard().await?,
+            calls: store,
+            commander: wiring.commander().await?,
             clock: wiring.clock.clone(),
         })
     }

@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use domain::settings::{RecordingFormat, Settings, SettingsPatch};
+use domain::call::{AgentLeg, Leg, TelnyxLeg};
+use domain::settings::{AgentMode, RecordingFormat, Settings, SettingsPatch};
 use domain::{
     Call, CallEvent, CallEventKind, CallId, Contact, ContactDraft, ContactInput, HistoryStatus,
     PhoneNumber, SearchTerms,
@@ -135,6 +136,9 @@ mod cases {
         {
             let mut c = contact(&format!("c{i}"), name, phone);
             c.favorite = i % 2 == 1;
+            if i == 1 {
+                c.company = Some("Ölwerk ACME Inc".into());
+            }
             c.tags = vec![if i < 2 { "east" } else { "west" }.into()];
             s.create_contact(&c).await.unwrap();
         }
@@ -157,6 +161,8 @@ mod cases {
         assert_eq!(names(search("555 12")).await, ["jane doe"]);
         assert_eq!(names(search("JANE")).await, ["Ann Janeway", "jane doe"]);
         assert_eq!(names(search("50%")).await, ["Zed 50% Off_Co"]);
+        assert_eq!(names(search("acme")).await, ["Bob Stone"], "by company");
+        assert_eq!(names(search("Acme inc")).await, ["Bob Stone"]);
         assert!(names(search("0%")).await.len() == 1);
         assert!(names(search("f_c")).await.len() == 1);
         assert!(
@@ -262,6 +268,15 @@ mod cases {
         };
         assert_eq!(ids(q("555-0103")).await, [c4]);
         assert_eq!(ids(q("zulu")).await, [c2]);
+        s.update(c3, &|c: &mut domain::Call| {
+            c.notes = Some("Wants the PREMIUM plan".into());
+            c.tags = vec!["Renewal".into()];
+        })
+        .await
+        .unwrap();
+        assert_eq!(ids(q("premium plan")).await, [c3], "by notes");
+        assert_eq!(ids(q("renewal")).await, [c3], "by tag");
+        assert!(ids(q("plan b")).await.is_empty());
         let range = CallFilter {
             since: Some(h(10)),
             until: Some(h(12)),
@@ -375,6 +390,49 @@ mod cases {
         );
     }
 
+    pub async fn tallies_count_two_leg_outcomes<S: Store>(s: S) {
+        let d = day();
+        for (i, cause) in ["timeout", "user_busy", "not_found"].iter().enumerate() {
+            let at = d + Span::minutes(i as i64);
+            let mut c = Call::new(
+                CallId::new_at(at),
+                n("+13125550201"),
+                n("+12125550100"),
+                None,
+                at,
+            );
+            let mut agent = AgentLeg::new(AgentMode::Phone, "+13125550100");
+            agent.telnyx = Some(TelnyxLeg {
+                call_control_id: format!("A{i}"),
+                call_leg_id: format!("A{i}-leg"),
+                call_session_id: format!("A{i}-session"),
+            });
+            c.agent = Some(agent);
+            let hangup = CallEvent {
+                event_id: format!("{}-h", c.id),
+                occurred_at: at + Span::seconds(20),
+                kind: CallEventKind::Hangup {
+                    cause: (*cause).into(),
+                    source: None,
+                    sip_code: None,
+                    start_time: None,
+                    end_time: None,
+                },
+            };
+            c.step(Leg::Agent, &hangup, at + Span::seconds(20));
+            s.insert(&c).await.unwrap();
+        }
+        let all = s.tally(&CallFilter::default()).await.unwrap();
+        assert_eq!(all.total, 3);
+        assert_eq!((all.agent_no_answer, all.agent_failed), (2, 1));
+        assert_eq!((all.no_answer, all.failed, all.active), (0, 0, 0));
+        let by_day = s
+            .tally_by(&CallFilter::default(), StatsGroup::Day)
+            .await
+            .unwrap();
+        assert_eq!(by_day[0].1.agent_no_answer, 2);
+    }
+
     pub async fn settings_round_trip<S: Store>(s: S) {
         assert_eq!(s.load_settings().await.unwrap(), Settings::default());
         let patch: SettingsPatch = serde_json::from_str(
@@ -439,6 +497,7 @@ macro_rules! data_contract {
             imports_merge_by_number_atomically,
             history_filters_and_cursor,
             tallies_by_hand,
+            tallies_count_two_leg_outcomes,
             settings_round_trip,
             notes_and_tags_survive_updates,
         );

@@ -60,6 +60,9 @@ pub struct CallView {
     /// Progress over both legs: `calling_agent` … `connected`, `ended`.
     pub phase: &'static str,
     pub agent_leg: Option<AgentLegView>,
+    /// The id of the user who placed the call; null for calls placed without a user (the
+    /// team API key).
+    pub placed_by: Option<String>,
 }
 
 /// The agent's leg of a two-leg call.
@@ -142,6 +145,7 @@ impl CallView {
                 ended_at: a.ended_at(),
                 hangup_cause: a.hangup.as_ref().map(|h| h.cause.clone()),
             }),
+            placed_by: call.placed_by.clone(),
         }
     }
 }
@@ -188,5 +192,28 @@ impl CallAt {
 
     pub fn view(&self) -> CallView {
         CallView::new(&self.call, self.contact.clone(), self.at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{CallId, PhoneNumber};
+
+    #[test]
+    fn a_view_names_who_placed_the_call() {
+        let at = Utc::now();
+        let n = |s: &str| PhoneNumber::parse(s, "US").unwrap();
+        let mut call = Call::new(
+            CallId::new_at(at),
+            n("+13125550201"),
+            n("+12125550100"),
+            None,
+            at,
+        );
+        let json = |c: &Call| serde_json::to_value(CallView::new(c, None, at)).unwrap();
+        assert_eq!(json(&call)["placed_by"], serde_json::Value::Null);
+        call.placed_by = Some("user-7".into());
+        assert_eq!(json(&call)["placed_by"], "user-7");
     }
 }

@@ -201,9 +201,13 @@ impl MongoStore {
                 .iter()
                 .filter_map(|d| d.get_str("_id").ok().map(|p| Bson::from(p.to_string())))
                 .collect();
+            // Also the call's own notes and tags, whatever their case.
+            let own = || doc! { "$regex": literal(&s.text), "$options": "i" };
             let mut or = vec![
                 doc! { "facts.to": { "$in": phones } },
                 doc! { "facts.contact_id": { "$in": ids } },
+                doc! { "call.notes": own() },
+                doc! { "call.tags": own() },
             ];
             if let Some(d) = &s.digits {
                 or.push(doc! { "facts.digits": { "$regex": literal(d) } });
@@ -237,6 +241,8 @@ impl MongoStore {
                 "rejected": count_if("outcome", "rejected"),
                 "canceled": count_if("outcome", "canceled"),
                 "failed": count_if("outcome", "failed"),
+                "agent_no_answer": count_if("outcome", "agent_no_answer"),
+                "agent_failed": count_if("outcome", "agent_failed"),
                 "talk": { "$sum": "$facts.talk_secs" },
                 "ring": { "$sum": "$facts.ring_secs" },
                 "rang": { "$sum": "$facts.rang" },
@@ -277,6 +283,8 @@ impl MongoStore {
                         rejected: u("rejected")?,
                         canceled: u("canceled")?,
                         failed: u("failed")?,
+                        agent_no_answer: u("agent_no_answer")?,
+                        agent_failed: u("agent_failed")?,
                         talk_secs_sum: n("talk")?,
                         ring_secs_sum: n("ring")?,
                         ring_count: u("rang")?,
@@ -428,7 +436,11 @@ impl ContactStore for MongoStore {
     async fn list_contacts(&self, query: &ContactQuery) -> Result<Vec<Contact>, StoreError> {
         let mut and: Vec<Document> = Vec::new();
         if let Some(s) = &query.search {
-            let mut or = vec![doc! { "name_key": { "$regex": literal(&s.text) } }];
+            let mut or = vec![
+                doc! { "name_key": { "$regex": literal(&s.text) } },
+                // The company is not lower-cased in the document.
+                doc! { "contact.company": { "$regex": literal(&s.text), "$options": "i" } },
+            ];
             if let Some(d) = &s.digits {
                 or.push(doc! { "digits": { "$regex": literal(d) } });
             }

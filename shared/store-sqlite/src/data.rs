@@ -186,14 +186,19 @@ fn call_where(filter: &CallFilter) -> Where {
     }
     if let Some(s) = &filter.search {
         let name = like(&s.text);
-        let by_name = "to_number IN (SELECT phone FROM contacts WHERE name_key LIKE ? ESCAPE '\\')
-             OR contact_id IN (SELECT id FROM contacts WHERE name_key LIKE ? ESCAPE '\\')";
+        // Also the call's own notes and tags (lower() folds ASCII only; LIKE already ignores
+        // ASCII case, and the text is lower-cased by SearchTerms).
+        let by_text = "to_number IN (SELECT phone FROM contacts WHERE name_key LIKE ? ESCAPE '\\')
+             OR contact_id IN (SELECT id FROM contacts WHERE name_key LIKE ? ESCAPE '\\')
+             OR lower(json_extract(doc, '$.notes')) LIKE ? ESCAPE '\\'
+             OR EXISTS (SELECT 1 FROM json_each(doc, '$.tags') WHERE lower(value) LIKE ? ESCAPE '\\')";
+        let texts = || std::iter::repeat_n(text(name.clone()), 4);
         match &s.digits {
             Some(d) => w.push(
-                &format!("(digits LIKE ? ESCAPE '\\' OR {by_name})"),
-                [text(like(d)), text(name.clone()), text(name)],
+                &format!("(digits LIKE ? ESCAPE '\\' OR {by_text})"),
+                std::iter::once(text(like(d))).chain(texts()),
             ),
-            None => w.push(&format!("({by_name})"), [text(name.clone()), text(name)]),
+            None => w.push(&format!("({by_text})"), texts()),
         }
     }
     w
@@ -209,7 +214,9 @@ const TALLY_COLUMNS: &str = "COUNT(*),
     COALESCE(SUM(outcome = 'failed'), 0),
     COALESCE(SUM(talk_secs), 0),
     COALESCE(SUM(ring_secs), 0),
-    COUNT(ring_secs)";
+    COUNT(ring_secs),
+    COALESCE(SUM(outcome = 'agent_no_answer'), 0),
+    COALESCE(SUM(outcome = 'agent_failed'), 0)";
 
 fn read_tally(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Tally> {
     let n = |i: usize| r.get::<_, i64>(from + i).map(|v| v.max(0) as u64);
@@ -225,6 +232,8 @@ fn read_tally(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Tally> {
         talk_secs_sum: r.get(from + 8)?,
         ring_secs_sum: r.get(from + 9)?,
         ring_count: n(10)?,
+        agent_no_answer: n(11)?,
+        agent_failed: n(12)?,
     })
 }
 
@@ -341,6 +350,10 @@ fn decode<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A contact search matches the name or the company (the company lives in the document only).
+const BY_NAME_OR_COMPANY: &str = "name_key LIKE ? ESCAPE '\\'
+    OR lower(json_extract(doc, '$.company')) LIKE ? ESCAPE '\\'";
+
 fn name_key(c: &Contact) -> String {
     c.name.to_lowercase()
 }
@@ -430,10 +443,13 @@ impl ContactStore for SqliteStore {
         if let Some(s) = &query.search {
             match &s.digits {
                 Some(d) => w.push(
-                    "(name_key LIKE ? ESCAPE '\\' OR digits LIKE ? ESCAPE '\\')",
-                    [text(like(&s.text)), text(like(d))],
+                    &format!("({BY_NAME_OR_COMPANY} OR digits LIKE ? ESCAPE '\\')"),
+                    [text(like(&s.text)), text(like(&s.text)), text(like(d))],
                 ),
-                None => w.push("name_key LIKE ? ESCAPE '\\'", [text(like(&s.text))]),
+                None => w.push(
+                    &format!("({BY_NAME_OR_COMPANY})"),
+                    [text(like(&s.text)), text(like(&s.text))],
+                ),
             }
         }
         if let Some(f) = query.favorite {

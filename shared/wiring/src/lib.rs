@@ -195,6 +195,24 @@ impl Wiring {
         Ok(self.telnyx().await?)
     }
 
+    /// Telnyx commands that land in the call's timeline: how every function sends them.
+    pub async fn commander(&self) -> Result<edge::commands::Commander, WiringError> {
+        Ok(edge::commands::Commander {
+            telnyx: self.call_control().await?,
+            log: self.store().await?,
+            clock: self.clock.clone(),
+        })
+    }
+
+    /// Who may act on a call (its agent or an admin), with every act audited.
+    pub async fn call_guard(&self) -> Result<edge::owner::CallGuard, WiringError> {
+        Ok(edge::owner::CallGuard::build(
+            self.store().await?,
+            self.auth_store().await?,
+            self.clock.clone(),
+        ))
+    }
+
     /// Telephony credentials for agents' softphones, through the same Telnyx client.
     pub async fn webrtc_accounts(&self) -> Result<Arc<dyn ports::WebRtcAccounts>, WiringError> {
         Ok(self.telnyx().await?)

@@ -4,7 +4,7 @@ import { useId, useState } from "react";
 import type { FormEvent } from "react";
 import useSWR, { useSWRConfig } from "swr";
 import { ApiError, api, errorMessage } from "@/lib/api";
-import { checkNumber, displayNumber, DEFAULT_COUNTRY } from "@/lib/phone";
+import { checkNumber, displayNumber, DEFAULT_COUNTRY, type CountryCode } from "@/lib/phone";
 import type { AvailableNumber } from "@/lib/types";
 import { SearchIcon } from "@/ui/icons";
 import { Modal } from "@/ui/Modal";
@@ -19,12 +19,13 @@ import {
   inputClass,
 } from "@/ui/primitives";
 import { Field } from "@/ui/Field";
+import { CountrySelect } from "@/ui/CountrySelect";
 
 export function NumbersCard({ defaultCaller }: { defaultCaller: string | null }) {
   const { mutate: globalMutate } = useSWRConfig();
   const owned = useSWR("numbers", api.numbers);
   const ids = { country: useId(), area: useId(), contains: useId() };
-  const [country, setCountry] = useState("US");
+  const [country, setCountry] = useState<CountryCode>("US");
   const [area, setArea] = useState("");
   const [contains, setContains] = useState("");
   const [searching, setSearching] = useState(false);
@@ -103,13 +104,10 @@ export function NumbersCard({ defaultCaller }: { defaultCaller: string | null })
           className="mt-2 grid gap-3 sm:grid-cols-[6rem_1fr_1fr_auto] sm:items-end"
         >
           <Field label="Country" htmlFor={ids.country} error={searchError?.fieldError("country")}>
-            <input
-              id={ids.country}
-              value={country}
-              maxLength={2}
-              onChange={(e) => setCountry(e.target.value.toUpperCase())}
-              className={`${inputClass} uppercase`}
-            />
+            {/* By name: two typed letters were ambiguous ("GE" is Georgia, not Germany). */}
+            <div className="flex h-9 [&>div]:flex-1">
+              <CountrySelect id={ids.country} value={country} onChange={setCountry} />
+            </div>
           </Field>
           <Field label="Area code" htmlFor={ids.area} error={searchError?.fieldError("area_code")}>
             <input
