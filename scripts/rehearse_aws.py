@@ -254,6 +254,8 @@ def main():
                         for f in functions.values() if "MONGODB_URI_SECRET_ID" in f["env"])
     refs = {"TelnyxApiBase": f"{emu_base}/v2", "TelnyxConnectionId": CONNECTION_ID,
             "TelnyxPublicKey": pubkey, "MongoDbDatabase": "dialer_rehearsal", "HoldMusicUrl": "",
+            # Empty, as a deployment without browser softphones sets it: phone mode only.
+            "TelnyxCredentialConnectionId": "",
             "AdminEmail": "admin@example.com", "DefaultCountry": "US", "EventsQueue": queue_url}
     for var, value in plain.items():
         refs["secret:" + var] = value
