@@ -134,6 +134,17 @@ pub enum AnsweredBy {
     Machine,
 }
 
+impl AnsweredBy {
+    /// What a Telnyx detection result says; `not_sure` and anything unknown say nothing.
+    pub fn from_detection(result: &str) -> Option<Self> {
+        match result {
+            "human" | "human_residence" | "human_business" => Some(Self::Human),
+            "machine" => Some(Self::Machine),
+            _ => None,
+        }
+    }
+}
+
 /// Telnyx's ids for the customer leg, returned by the dial command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TelnyxLeg {
@@ -503,12 +514,7 @@ impl Call {
     }
 
     pub fn answered_by(&self) -> Option<AnsweredBy> {
-        let detection = self.machine_detection.as_ref()?;
-        match detection.value.as_str() {
-            "human" | "human_residence" | "human_business" => Some(AnsweredBy::Human),
-            "machine" => Some(AnsweredBy::Machine),
-            _ => None,
-        }
+        AnsweredBy::from_detection(&self.machine_detection.as_ref()?.value)
     }
 
     pub fn answered_at(&self) -> Option<DateTime<Utc>> {

@@ -7,7 +7,9 @@
 //! the call in the same atomic update that applied the event ([`Call::claim`]): duplicated or
 //! reordered events can therefore never dial the customer twice, or after the call ended.
 
-use super::{Call, DialFailure, Hangup, Stamped, TelnyxLeg, keep_earliest, stamp_key, stamped};
+use super::{
+    AnsweredBy, Call, DialFailure, Hangup, Stamped, TelnyxLeg, keep_earliest, stamp_key, stamped,
+};
 use crate::event::{CallEvent, CallEventKind};
 use crate::settings::AgentMode;
 use chrono::{DateTime, Utc};
@@ -74,7 +76,7 @@ impl AgentLeg {
     pub fn went_to_voicemail(&self) -> bool {
         self.machine_detection
             .as_ref()
-            .is_some_and(|d| d.value == "machine")
+            .is_some_and(|d| AnsweredBy::from_detection(&d.value) == Some(AnsweredBy::Machine))
     }
 
     /// Whether the agent is known to be there to talk: answered, and for a detected leg, the
